@@ -1,0 +1,100 @@
+// The RabbitMQ adapter: the only code that includes rabbitmq-c.
+//
+// DESIGN
+// One Broker is one AMQP connection used by one thread, with two channels: channel 1
+// consumes (manual acks, prefetch), channel 2 publishes in confirm mode (dead letters,
+// seed, import, requeue). Every broker or socket failure comes back as an Error; the caller's
+// loop (the consumer loop in serve, or a command) decides to reconnect or give up, so this
+// class never retries by itself. After any Error the Broker is unusable: make a new one.
+//
+// Topology (shared/spec/events.md) is declared idempotently by DeclareTopology:
+//   vecton.events (topic) -> analytics.events (quorum, x-delivery-limit, DLX analytics.dlx,
+//                                              at-least-once dead-lettering, reject-publish)
+//                         -> analytics.events.stream (stream, x-max-age)
+//   analytics.dlx (fanout) -> analytics.events.dead (quorum)
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vecton/result.h"
+
+namespace vecton::amqp {
+
+struct Topology {
+  std::string exchange = "vecton.events";
+  std::string queue = "analytics.events";
+  std::string dead_letter_exchange = "analytics.dlx";
+  std::string dead_letter_queue = "analytics.events.dead";
+  std::string stream = "analytics.events.stream";
+  int delivery_limit = 5;
+  std::string stream_max_age = "30D";
+};
+
+// The seven routing keys ("order.created", ...), bound to the work queue and the stream.
+const std::vector<std::string>& EventRoutingKeys();
+
+struct Message {
+  uint64_t delivery_tag = 0;
+  std::string exchange;
+  std::string routing_key;
+  std::string body;
+  std::map<std::string, std::string> headers;  // string-valued headers only
+  bool redelivered = false;
+  std::optional<int64_t> stream_offset;         // x-stream-offset, when read from a stream
+  std::optional<int64_t> timestamp;             // the AMQP timestamp property, seconds
+};
+
+struct OutgoingMessage {
+  std::string exchange;
+  std::string routing_key;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+class Broker {
+ public:
+  // url: amqp://user:password@host:port/vhost (vhost "%2f" or empty = "/").
+  static Result<std::unique_ptr<Broker>> Connect(const std::string& url);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  Status DeclareTopology(const Topology& topology);
+
+  // Starts a consumer on `queue` with basic.qos(prefetch). For a stream, pass the offset
+  // ("first", "last", "next", or an ISO 8601 / Unix-seconds timestamp) in stream_offset.
+  Status Consume(const std::string& queue, uint16_t prefetch,
+                 const std::optional<std::string>& stream_offset = std::nullopt);
+
+  // Waits up to `wait` for one delivery, then takes those already buffered or arriving
+  // within `linger`, up to `max` in all. An empty vector means nothing came in `wait`.
+  Result<std::vector<Message>> NextBatch(size_t max, std::chrono::milliseconds wait,
+                                         std::chrono::milliseconds linger);
+
+  Status Ack(uint64_t delivery_tag, bool multiple);
+  Status Reject(uint64_t delivery_tag, bool requeue);
+
+  // Publishes persistent messages on the confirm channel and waits until the broker has
+  // confirmed all of them (or nacked one: an Error).
+  Status PublishConfirmed(const std::vector<OutgoingMessage>& messages);
+
+  // basic.get on the consumer channel (no consumer needed): for dead-letter inspection.
+  Result<std::optional<Message>> Get(const std::string& queue);
+
+  // Number of messages ready in `queue` (passive declare).
+  Result<uint64_t> QueueDepth(const std::string& queue);
+  Status PurgeQueue(const std::string& queue);
+
+ private:
+  Broker();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vecton::amqp
