@@ -216,6 +216,7 @@ CREATE TABLE daily_sales (
 
 -- Sales restricted to one category: revenue = sum(quantity * unit_price) of the category's
 -- items, orders = orders with at least one such item. category_id -1 stands for "none".
+-- refunds are an order's refunds attributed to its lines in proportion to their value.
 CREATE TABLE hourly_category_sales (
     tenant_id    text NOT NULL,
     hour_start   timestamptz NOT NULL,
@@ -224,6 +225,7 @@ CREATE TABLE hourly_category_sales (
     orders       bigint NOT NULL DEFAULT 0,
     revenue      numeric(20,4) NOT NULL DEFAULT 0,
     items_sold   bigint NOT NULL DEFAULT 0,
+    refunds      numeric(20,4) NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, hour_start, category_id)
 );
 
@@ -234,6 +236,7 @@ CREATE TABLE daily_category_sales (
     orders       bigint NOT NULL DEFAULT 0,
     revenue      numeric(20,4) NOT NULL DEFAULT 0,
     items_sold   bigint NOT NULL DEFAULT 0,
+    refunds      numeric(20,4) NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant_id, day, category_id)
 );
 
