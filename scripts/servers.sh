@@ -325,6 +325,7 @@ redis_stop() {
   [[ -f ${1:-$VECTON_REPO_DIR/.run}/ports ]] || return 0
   local dir
   dir=$(_state_dir "${1:-}") && _load_ports "$dir" || return 1
+  redis_running "$dir" || return 0
   _kill_group "$(cat "$dir/redis/redis.pid" 2>/dev/null)" 20
   rm -f "$dir/redis/redis.pid"
   _log "Redis stopped"
@@ -430,6 +431,7 @@ rabbit_stop() {
   local dir r
   dir=$(_state_dir "${1:-}") && _load_ports "$dir" || return 1
   r=$dir/rabbitmq
+  [[ -f $r/server.pid || -f $r/epmd.pid ]] || return 0
   # The start script traps SIGTERM and stops the VM cleanly; the group kill takes beam.smp,
   # erl_child_setup and inet_gethost with it.
   _kill_group "$(cat "$r/server.pid" 2>/dev/null)" 30
