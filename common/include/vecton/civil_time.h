@@ -84,16 +84,45 @@ class TimeZone {
     int64_t at;      // Unix seconds
     int offset;      // UTC offset in effect from `at`
   };
-  // Public for the loader; not part of the contract.
+  // Public for the loader and tests; not part of the contract. `transitions` ascending;
+  // `initial_offset` applies before the first; `posix_footer` (e.g. "CET-1CEST,M3.5.0,M10.5.0/3",
+  // may be empty) after the last. A footer that does not parse is ignored (the loader rejects
+  // such files before they get here).
   TimeZone(std::string name, std::vector<Transition> transitions, int initial_offset,
            std::string posix_footer);
 
  private:
-  int OffsetFromFooter(int64_t unix_seconds) const;
+  // The day and local time of one POSIX TZ rule: "Jn" (1..365, Feb 29 never counted),
+  // "n" (0..365, Feb 29 counted) or "Mm.w.d" (week 5 = last), "/time" of day.
+  struct RuleDate {
+    enum class Kind { kJulianNoLeap, kZeroBasedDay, kMonthWeekDay };
+    Kind kind = Kind::kMonthWeekDay;
+    int day = 0;                           // Jn, n
+    int month = 0, week = 0, weekday = 0;  // Mm.w.d, weekday 0 = Sunday
+    int time = 2 * 3600;  // seconds after local midnight; RFC 8536 allows -167h..167h
+  };
+  // The footer, parsed once at load. Offsets are east-positive (POSIX text is west-positive).
+  struct PosixTz {
+    bool present = false;
+    int std_offset = 0;
+    bool has_dst = false;
+    int dst_offset = 0;
+    RuleDate dst_start, dst_end;  // transitions into DST (read in std time) and out of it
+  };
+  // The offset in effect at an instant and the instant it took effect (INT64_MIN if always).
+  struct OffsetSince {
+    int offset;
+    int64_t since;
+  };
+  static bool ParsePosixTz(std::string_view text, PosixTz* out);
+  OffsetSince Lookup(int64_t unix_seconds) const;
+  OffsetSince LookupFooter(int64_t unix_seconds, int64_t floor_since) const;
+
   std::string name_;
-  std::vector<Transition> transitions_;
+  std::vector<Transition> transitions_;  // offset changes only (merged), ascending
   int initial_offset_ = 0;
-  std::string footer_;  // POSIX TZ rule for instants after the last transition
+  int64_t table_end_ = 0;  // the file's last transition (INT64_MIN if none); the footer rules after it
+  PosixTz footer_;
 };
 
 }  // namespace vecton
