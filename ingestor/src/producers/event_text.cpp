@@ -1,5 +1,9 @@
 #include "producers/event_text.h"
 
+#include <algorithm>
+
+#include <fmt/format.h>
+
 namespace vecton::producers {
 
 CloudEventWriter::CloudEventWriter(std::string_view id, std::string_view source,
@@ -36,6 +40,38 @@ bool IsValidTenantName(std::string_view name) {
     if (!alnum(c) && c != '-') return false;
   }
   return alnum(name.front()) && alnum(name.back());
+}
+
+Result<std::vector<CommandOption>> SplitCommandOptions(std::string_view command,
+                                                        std::span<char*> args,
+                                                        std::span<const std::string_view> flags) {
+  std::vector<CommandOption> options;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (arg.substr(0, 2) != "--" || arg.size() == 2) {
+      return Error(fmt::format("{}: unexpected argument '{}' (see --help)", command, arg));
+    }
+    std::string_view name = arg.substr(2);
+    const size_t eq = name.find('=');
+    if (eq != std::string_view::npos) {
+      options.emplace_back(std::string(name.substr(0, eq)), std::string(name.substr(eq + 1)));
+      continue;
+    }
+    if (std::find(flags.begin(), flags.end(), name) != flags.end()) {
+      options.emplace_back(std::string(name), "");
+      continue;
+    }
+    if (i + 1 >= args.size()) {
+      return Error(fmt::format("{}: option '--{}' needs a value", command, name));
+    }
+    options.emplace_back(std::string(name), std::string(args[++i]));
+  }
+  return options;
+}
+
+bool IsCurrencyCode(std::string_view code) {
+  return code.size() == 3 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
 }  // namespace vecton::producers

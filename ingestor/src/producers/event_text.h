@@ -2,11 +2,15 @@
 // common part of `seed` and `import`.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "vecton/json.h"
 #include "vecton/money.h"
+#include "vecton/result.h"
 
 namespace vecton::producers {
 
@@ -39,5 +43,15 @@ std::string MoneyText(Money m);
 
 // True for a DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ (the contract's tenant rule).
 bool IsValidTenantName(std::string_view name);
+
+// Command-line options "--name value" / "--name=value" / "--flag" (for names in `flags`),
+// in order. `command` prefixes errors: "import: option '--orders' needs a value".
+using CommandOption = std::pair<std::string, std::string>;  // ("orders", "x.csv")
+Result<std::vector<CommandOption>> SplitCommandOptions(std::string_view command,
+                                                        std::span<char*> args,
+                                                        std::span<const std::string_view> flags);
+
+// True for an ISO 4217-shaped code: three upper-case ASCII letters.
+bool IsCurrencyCode(std::string_view code);
 
 }  // namespace vecton::producers
