@@ -7,7 +7,7 @@
 //   channel 2  basic.ack / basic.nack -> settle publish sequence numbers; basic.return
 //   any        channel.close / connection.close -> an Error (after answering close-ok)
 // NextBatch, PublishConfirmed and Get all drive the same pump, so a delivery that arrives
-// while PublishConfirmed waits simply lands in ready_ for the next NextBatch.
+// while PublishConfirmed waits simply lands in `ready` for the next NextBatch.
 // Synchronous methods (declare, bind, qos, consume, purge) use the library's RPC helpers;
 // they queue any unrelated frame that arrives meanwhile, and the pump reads those first.
 //
@@ -27,7 +27,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -454,7 +453,12 @@ struct Broker::Impl {
   bool admin_open = false;
 
   std::array<Incoming, 3> incoming;  // by channel; [0] is unused
-  std::deque<Message> ready;         // complete deliveries not yet handed out
+  // Complete deliveries not yet handed out: ready[ready_head, end). A vector, not a deque,
+  // so buffering reuses its capacity instead of allocating a block per couple of messages.
+  std::vector<Message> ready;
+  size_t ready_head = 0;
+
+  size_t ReadyCount() const { return ready.size() - ready_head; }
 
   GetState get_state = GetState::kIdle;
   std::optional<Message> got;
@@ -629,24 +633,29 @@ Result<std::vector<Message>> Broker::NextBatch(size_t max, std::chrono::millisec
   // Wait for the first delivery, then linger for more: already-buffered frames are taken
   // without a system call, as Pump reads the library's buffer before the socket.
   const auto wait_deadline = std::chrono::steady_clock::now() + wait;
-  while (impl.ready.empty()) {
+  while (impl.ReadyCount() == 0) {
     Result<bool> pumped = impl.PumpUntil(wait_deadline);
     if (!pumped) return Error(pumped.error());
     if (!*pumped) break;
   }
-  if (impl.ready.empty()) return batch;
+  if (impl.ReadyCount() == 0) return batch;
   const auto linger_deadline = std::chrono::steady_clock::now() + linger;
-  while (impl.ready.size() < max) {
+  while (impl.ReadyCount() < max) {
     Result<bool> pumped = impl.PumpUntil(linger_deadline);
     if (!pumped) return Error(pumped.error());
     if (!*pumped) break;
   }
 
-  const size_t take = std::min(max, impl.ready.size());
+  const size_t take = std::min(max, impl.ReadyCount());
   batch.reserve(take);
-  for (size_t i = 0; i < take; ++i) {
-    batch.push_back(std::move(impl.ready.front()));
-    impl.ready.pop_front();
+  for (size_t i = 0; i < take; ++i) batch.push_back(std::move(impl.ready[impl.ready_head++]));
+  if (impl.ready_head == impl.ready.size()) {
+    impl.ready.clear();
+    impl.ready_head = 0;
+  } else if (impl.ready_head >= 1024) {
+    // Never fully drained (PublishConfirmed keeps buffering): drop the moved-from front.
+    impl.ready.erase(impl.ready.begin(), impl.ready.begin() + static_cast<ptrdiff_t>(impl.ready_head));
+    impl.ready_head = 0;
   }
   return batch;
 }
