@@ -46,9 +46,9 @@ int DaysInMonth(int64_t y, int m) {
 int64_t DaysFromCivil(int64_t y, int m, int d) {
   y -= m <= 2 ? 1 : 0;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;                                      // [0, 399]
-  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;    // [0, 365]
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;              // [0, 146096]
+  const int64_t yoe = y - era * 400;                                    // [0, 399]
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  // [0, 365]
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            // [0, 146096]
   return era * 146097 + doe - 719468;
 }
 
@@ -56,10 +56,10 @@ int64_t DaysFromCivil(int64_t y, int m, int d) {
 CivilDate CivilFromDays(int64_t z) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;                                        // [0, 146096]
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   // [0, 399]
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 // [0, 365]
-  const int64_t mp = (5 * doy + 2) / 153;                                      // [0, 11]
+  const int64_t doe = z - era * 146097;                                       // [0, 146096]
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  // [0, 399]
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                // [0, 365]
+  const int64_t mp = (5 * doy + 2) / 153;                                     // [0, 11]
   const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
   const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   return {static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0)), m, d};
@@ -105,7 +105,6 @@ class ByteReader {
  public:
   explicit ByteReader(std::string_view data) : data_(data) {}
   bool Need(uint64_t n) const { return n <= data_.size() - pos_; }
-  size_t pos() const { return pos_; }
   void Skip(size_t n) { pos_ += n; }
   uint8_t U8() { return static_cast<uint8_t>(data_[pos_++]); }
   uint32_t U32() {
@@ -131,8 +130,8 @@ struct TzifHeader {
   uint32_t isutcnt = 0, isstdcnt = 0, leapcnt = 0, timecnt = 0, typecnt = 0, charcnt = 0;
   // Size of the data block that follows, for `time_size`-byte times.
   uint64_t DataSize(uint64_t time_size) const {
-    return timecnt * time_size + timecnt + typecnt * 6ULL + charcnt +
-           leapcnt * (time_size + 4) + isstdcnt + isutcnt;
+    return timecnt * time_size + timecnt + typecnt * 6ULL + charcnt + leapcnt * (time_size + 4) +
+           isstdcnt + isutcnt;
   }
 };
 
@@ -222,7 +221,9 @@ Result<TzifData> ParseTzif(std::string_view bytes) {
 Status ValidateZoneName(std::string_view name) {
   if (name.empty()) return Error("time zone name is empty");
   if (name.size() > 64) return Error("time zone name is longer than 64 characters");
-  if (name.front() == '/') return Error(fmt::format("time zone '{}' must not start with '/'", name));
+  if (name.front() == '/') {
+    return Error(fmt::format("time zone '{}' must not start with '/'", name));
+  }
   if (name.find("..") != std::string_view::npos) {
     return Error(fmt::format("time zone '{}' must not contain '..'", name));
   }
@@ -304,15 +305,15 @@ Result<Timestamp> ParseRfc3339(std::string_view text) {
   if (pos != text.size()) return malformed();
 
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
-    return Error(fmt::format("has an impossible date {:04}-{:02}-{:02} (got '{}')", year, month,
-                             day, text));
+    return Error(
+        fmt::format("has an impossible date {:04}-{:02}-{:02} (got '{}')", year, month, day, text));
   }
   if (hour > 23 || minute > 59 || second > 59) {
     return Error(fmt::format("has an impossible time of day {:02}:{:02}:{:02} (got '{}')", hour,
                              minute, second, text));
   }
-  const int64_t seconds = DaysFromCivil(year, month, day) * kSecondsPerDay + hour * 3600 +
-                          minute * 60 + second - offset_seconds;
+  const int64_t seconds = DaysFromCivil(year, month, day) * kSecondsPerDay + int64_t{hour} * 3600 +
+                          int64_t{minute} * 60 + second - offset_seconds;
   return Timestamp{seconds * Timestamp::kMicrosPerSecond + micros};
 }
 
@@ -458,8 +459,8 @@ bool TimeZone::ParsePosixTz(std::string_view text, PosixTz* out) {
     if (!c.Consume(',')) return false;
     if (c.Consume('M')) {
       r->kind = RuleDate::Kind::kMonthWeekDay;
-      if (!c.Number(12, &r->month) || r->month < 1 || !c.Consume('.') ||
-          !c.Number(5, &r->week) || r->week < 1 || !c.Consume('.') || !c.Number(6, &r->weekday)) {
+      if (!c.Number(12, &r->month) || r->month < 1 || !c.Consume('.') || !c.Number(5, &r->week) ||
+          r->week < 1 || !c.Consume('.') || !c.Number(6, &r->weekday)) {
         return false;
       }
     } else if (c.Consume('J')) {
@@ -517,7 +518,7 @@ int64_t RuleLocalSeconds(const RuleDate& r, int64_t year) {
 // ---- TimeZone ---------------------------------------------------------------------------
 
 TimeZone::TimeZone(std::string name, std::vector<Transition> transitions, int initial_offset,
-                   std::string posix_footer)
+                   std::string_view posix_footer)
     : name_(std::move(name)), initial_offset_(initial_offset) {
   table_end_ = transitions.empty() ? kAlways : transitions.back().at;
   int current = initial_offset;
@@ -595,7 +596,7 @@ Timestamp TimeZone::HourStart(Timestamp t) const {
 // and if none exists (midnight is skipped by a spring-forward) the change that skipped it.
 Timestamp TimeZone::StartOfDay(CivilDate d) const {
   const int64_t midnight = d.ToDays() * kSecondsPerDay;
-  constexpr int64_t kWindow = 27 * 3600;
+  constexpr int64_t kWindow = int64_t{27} * 3600;
   struct Segment {
     int64_t begin;  // inclusive
     int64_t end;    // exclusive
@@ -658,7 +659,7 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::Get(std::string_view name) {
           fmt::format("time zone '{}': unsupported POSIX TZ footer '{}'", name, data->footer));
     }
     zone = std::make_shared<const TimeZone>(std::string(name), std::move(data->transitions),
-                                            data->initial_offset, std::move(data->footer));
+                                            data->initial_offset, data->footer);
   } else if (name == "UTC" || name == "Etc/UTC") {
     // Minimal containers may ship without tzdata; UTC needs no file.
     zone = std::make_shared<const TimeZone>(std::string(name), std::vector<Transition>{}, 0, "");

@@ -34,7 +34,7 @@ CivilDate Date(int y, int m, int d) { return CivilDate{y, m, d}; }
 
 }  // namespace
 
-TEST_SUITE("civil_time") {
+TEST_SUITE_BEGIN("civil_time");
 
 // ---- RFC 3339 ----------------------------------------------------------------------------
 
@@ -65,28 +65,28 @@ TEST_CASE("RFC 3339 fractions keep microseconds and truncate the rest") {
 
 TEST_CASE("RFC 3339 rejects missing offsets, impossible dates and times, and junk") {
   for (const char* bad : {
-           "2026-11-25T09:14:03",           // no offset
-           "2026-11-25 09:14:03Z",          // space instead of T
-           "2026-11-25T09:14Z",             // no seconds
-           "2026-11-25",                    // date only
-           "2026-02-30T00:00:00Z",          // February has no 30th
-           "2026-02-29T00:00:00Z",          // 2026 is not a leap year
-           "1900-02-29T00:00:00Z",          // 1900 is not a leap year (divisible by 100)
-           "2026-13-01T00:00:00Z",          // month 13
-           "2026-00-10T00:00:00Z",          // month 0
-           "2026-04-31T00:00:00Z",          // April has 30 days
-           "2026-11-25T24:00:00Z",          // hour 24
-           "2026-11-25T09:60:00Z",          // minute 60
-           "2026-11-25T09:14:60Z",          // leap second: not accepted
-           "2026-11-25T09:14:03+24:00",     // offset beyond 23:59
-           "2026-11-25T09:14:03+01:60",     // offset minutes 60
-           "2026-11-25T09:14:03+0100",      // offset without colon
-           "2026-11-25T09:14:03.Z",         // empty fraction
+           "2026-11-25T09:14:03",              // no offset
+           "2026-11-25 09:14:03Z",             // space instead of T
+           "2026-11-25T09:14Z",                // no seconds
+           "2026-11-25",                       // date only
+           "2026-02-30T00:00:00Z",             // February has no 30th
+           "2026-02-29T00:00:00Z",             // 2026 is not a leap year
+           "1900-02-29T00:00:00Z",             // 1900 is not a leap year (divisible by 100)
+           "2026-13-01T00:00:00Z",             // month 13
+           "2026-00-10T00:00:00Z",             // month 0
+           "2026-04-31T00:00:00Z",             // April has 30 days
+           "2026-11-25T24:00:00Z",             // hour 24
+           "2026-11-25T09:60:00Z",             // minute 60
+           "2026-11-25T09:14:60Z",             // leap second: not accepted
+           "2026-11-25T09:14:03+24:00",        // offset beyond 23:59
+           "2026-11-25T09:14:03+01:60",        // offset minutes 60
+           "2026-11-25T09:14:03+0100",         // offset without colon
+           "2026-11-25T09:14:03.Z",            // empty fraction
            "2026-11-25T09:14:03.1234567891Z",  // 10 fraction digits
-           "2026-11-25T09:14:03Z ",         // trailing space
-           " 2026-11-25T09:14:03Z",         // leading space
-           "26-11-25T09:14:03Z",            // two-digit year
-           "2026-1-25T09:14:03Z",           // one-digit month
+           "2026-11-25T09:14:03Z ",            // trailing space
+           " 2026-11-25T09:14:03Z",            // leading space
+           "26-11-25T09:14:03Z",               // two-digit year
+           "2026-1-25T09:14:03Z",              // one-digit month
            "",
        }) {
     CAPTURE(bad);
@@ -127,7 +127,7 @@ TEST_CASE("civil dates convert to and from days since the epoch") {
   CHECK(CivilDate::FromDays(-1) == Date(1969, 12, 31));
   CHECK(CivilDate::FromDays(-719468) == Date(0, 3, 1));  // the algorithm's own anchor
   // Round trip across four centuries, including every leap-day rule.
-  for (int64_t d = -146097; d <= 2 * 146097; d += 37) {
+  for (int64_t d = -146097; d <= int64_t{2} * 146097; d += 37) {
     CHECK_MESSAGE(CivilDate::FromDays(d).ToDays() == d, d);
   }
 }
@@ -201,8 +201,9 @@ TEST_CASE("local times are written with a +HH:MM offset and no fraction") {
 // ---- Zones from tzdata -------------------------------------------------------------------
 
 TEST_CASE("zone names that could escape the zoneinfo directory are rejected") {
-  for (const char* bad : {"../etc/passwd", "Europe/../../etc/passwd", "/etc/passwd", "", "Europe/Buda pest",
-                          "Europe\\Budapest", "Europe/Budapest;rm", "Europe/Budap.est"}) {
+  for (const char* bad :
+       {"../etc/passwd", "Europe/../../etc/passwd", "/etc/passwd", "", "Europe/Buda pest",
+        "Europe\\Budapest", "Europe/Budapest;rm", "Europe/Budap.est"}) {
     CAPTURE(bad);
     CHECK_FALSE(TimeZone::Get(bad).ok());
   }
@@ -537,6 +538,6 @@ TEST_CASE("malformed TZif files are errors, not zones") {
   }
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();
 
 }  // namespace vecton

@@ -89,7 +89,7 @@ class TimeZone {
   // may be empty) after the last. A footer that does not parse is ignored (the loader rejects
   // such files before they get here).
   TimeZone(std::string name, std::vector<Transition> transitions, int initial_offset,
-           std::string posix_footer);
+           std::string_view posix_footer);
 
  private:
   // The day and local time of one POSIX TZ rule: "Jn" (1..365, Feb 29 never counted),
@@ -121,7 +121,8 @@ class TimeZone {
   std::string name_;
   std::vector<Transition> transitions_;  // offset changes only (merged), ascending
   int initial_offset_ = 0;
-  int64_t table_end_ = 0;  // the file's last transition (INT64_MIN if none); the footer rules after it
+  // The file's last transition (INT64_MIN if none): the footer rules the instants after it.
+  int64_t table_end_ = 0;
   PosixTz footer_;
 };
 
