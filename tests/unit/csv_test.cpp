@@ -92,3 +92,13 @@ TEST_CASE("csv: a quoted field left open at the end of the input is an error") {
   CHECK(status.error().find("line 2") != std::string::npos);
   CHECK(status.error().find("not closed") != std::string::npos);
 }
+
+TEST_CASE("csv: each record reports the physical line it began on") {
+  CsvParser parser;
+  std::vector<CsvRecord> out;
+  std::vector<int64_t> lines;
+  REQUIRE(parser.Feed("h\n\"a\nb\",c\r\nd\n", out, &lines).ok());
+  REQUIRE(parser.Finish(out, &lines).ok());
+  REQUIRE(out.size() == 3);
+  CHECK(lines == std::vector<int64_t>{1, 2, 4});
+}

@@ -24,13 +24,16 @@ void CsvParser::EndField() {
 void CsvParser::EndRecord(std::vector<CsvRecord>& out) {
   EndField();
   out.push_back(std::move(record_));
+  if (first_lines_ != nullptr) first_lines_->push_back(record_first_line_);
   record_.clear();
   record_started_ = false;
   state_ = State::kFieldStart;
 }
 
-Status CsvParser::Feed(std::string_view bytes, std::vector<CsvRecord>& out) {
+Status CsvParser::Feed(std::string_view bytes, std::vector<CsvRecord>& out,
+                       std::vector<int64_t>* first_lines) {
   if (failed_) return Error("CSV parser used after an error");
+  first_lines_ = first_lines;
   for (size_t i = 0; i < bytes.size(); ++i) {
     const char c = bytes[i];
     if (!record_started_) {
@@ -110,8 +113,9 @@ Status CsvParser::Feed(std::string_view bytes, std::vector<CsvRecord>& out) {
   return OkStatus();
 }
 
-Status CsvParser::Finish(std::vector<CsvRecord>& out) {
+Status CsvParser::Finish(std::vector<CsvRecord>& out, std::vector<int64_t>* first_lines) {
   if (failed_) return Error("CSV parser used after an error");
+  first_lines_ = first_lines;
   switch (state_) {
     case State::kQuoted:
       failed_ = true;
@@ -216,20 +220,22 @@ Result<std::optional<CsvRecord>> CsvFileReader::Next() {
   while (next_pending_ >= pending_.size()) {
     if (eof_) return std::optional<CsvRecord>();
     pending_.clear();
+    pending_lines_.clear();
     next_pending_ = 0;
     const size_t n = ::fread(buffer_.data(), 1, buffer_.size(), file_);
     if (n > 0) {
       bytes_read_ += static_cast<int64_t>(n);
-      if (Status s = parser_.Feed(std::string_view(buffer_.data(), n), pending_); !s) {
+      if (Status s = parser_.Feed(std::string_view(buffer_.data(), n), pending_, &pending_lines_); !s) {
         return Error(path_ + ": " + s.error());
       }
       continue;
     }
     if (::ferror(file_)) return Error(fmt::format("reading {} failed", path_));
     eof_ = true;
-    if (Status s = parser_.Finish(pending_); !s) return Error(path_ + ": " + s.error());
+    if (Status s = parser_.Finish(pending_, &pending_lines_); !s) return Error(path_ + ": " + s.error());
     if (Status s = Close(); !s) return Error(s.error());
   }
+  record_line_ = pending_lines_[next_pending_];
   return std::optional<CsvRecord>(std::move(pending_[next_pending_++]));
 }
 

@@ -34,11 +34,13 @@ using CsvRecord = std::vector<std::string>;
 
 class CsvParser {
  public:
-  // Parses `bytes` and appends every record completed by them to `out`. An error names the
-  // 1-based physical line where the record that failed began; the parser is then unusable.
-  Status Feed(std::string_view bytes, std::vector<CsvRecord>& out);
+  // Parses `bytes` and appends every record completed by them to `out` (and, if given, the
+  // 1-based physical line each began on to `first_lines`). An error names the line where the
+  // record that failed began; the parser is then unusable.
+  Status Feed(std::string_view bytes, std::vector<CsvRecord>& out,
+              std::vector<int64_t>* first_lines = nullptr);
   // Ends the input: a last record without a line break is appended; an open quote is an error.
-  Status Finish(std::vector<CsvRecord>& out);
+  Status Finish(std::vector<CsvRecord>& out, std::vector<int64_t>* first_lines = nullptr);
 
   // Physical lines consumed so far (a quoted line break counts).
   int64_t lines() const { return line_; }
@@ -55,6 +57,7 @@ class CsvParser {
   int64_t line_ = 0;               // lines completed
   int64_t record_first_line_ = 1;  // where the current record began
   bool failed_ = false;
+  std::vector<int64_t>* first_lines_ = nullptr;  // during Feed/Finish
 };
 
 // Reads a whole CSV file record by record (see the DESIGN note for ".gz").
@@ -69,6 +72,8 @@ class CsvFileReader {
   // failing `gzip -dc` (corrupt or truncated archive) is reported with its exit status.
   Result<std::optional<CsvRecord>> Next();
 
+  // The 1-based physical line on which the record last returned by Next() began.
+  int64_t record_line() const { return record_line_; }
   // Bytes of decompressed input consumed so far (for progress).
   int64_t bytes_read() const { return bytes_read_; }
   int64_t lines() const { return parser_.lines(); }
@@ -82,6 +87,8 @@ class CsvFileReader {
   int child_pid_ = -1;  // the gzip process, when reading a ".gz"
   CsvParser parser_;
   std::vector<CsvRecord> pending_;
+  std::vector<int64_t> pending_lines_;
+  int64_t record_line_ = 0;
   size_t next_pending_ = 0;
   bool eof_ = false;
   int64_t bytes_read_ = 0;
