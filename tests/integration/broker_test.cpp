@@ -246,6 +246,27 @@ TEST_CASE("a message rejected without requeue is dead-lettered with its headers 
   CHECK_FALSE(empty->has_value());
 }
 
+TEST_CASE("a message requeued more often than the delivery limit is dead-lettered") {
+  auto broker = ConnectOrFail();
+  Topology topology = UniqueTopology();
+  topology.delivery_limit = 2;
+  REQUIRE_OK(broker->DeclareTopology(topology));
+  REQUIRE_OK(broker->PublishConfirmed(NumberedEvents(topology, 1, "order.created")));
+  REQUIRE_OK(broker->Consume(topology.queue, 10));
+  // Delivered once, then redelivered twice (the limit); the third requeue dead-letters it.
+  int deliveries = 0;
+  for (; deliveries < 10; ++deliveries) {
+    auto got = broker->NextBatch(1, milliseconds(2000), milliseconds(0));
+    REQUIRE_OK(got);
+    if (got->empty()) break;
+    REQUIRE_OK(broker->Reject(got->front().delivery_tag, true));
+  }
+  CHECK(deliveries == 3);
+  std::optional<Message> dead = GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
+  REQUIRE(dead.has_value());
+  CHECK(dead->headers.at("x-seq") == "0");
+}
+
 TEST_CASE("headers, routing key and publish time survive a round trip") {
   auto broker = ConnectOrFail();
   Topology topology = UniqueTopology();
