@@ -153,6 +153,7 @@ CREATE TABLE stock_receipts (
     PRIMARY KEY (tenant_id, source, event_id)
 );
 CREATE INDEX stock_receipts_tenant_day ON stock_receipts (tenant_id, day);
+CREATE INDEX stock_receipts_tenant_product ON stock_receipts (tenant_id, product_id, received_at);
 
 CREATE TABLE campaign_sends (
     tenant_id    text NOT NULL,

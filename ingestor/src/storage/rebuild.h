@@ -1,0 +1,31 @@
+// `analytics-ingestor rebuild`: recomputes a tenant's aggregates from its facts.
+//
+// Runs in one transaction holding the tenant's lock exclusively, so batches for that
+// tenant wait and nobody reads a half-rebuilt state (readers see the old rows until commit).
+// Orders go through the same OrderBatch and order_state.h rules as live ingestion, so a
+// rebuild and incremental maintenance agree by construction; the tests check it. With a
+// date range only the day-keyed sales tables inside it are recomputed (from every order with
+// a cell in it); per-customer, per-campaign and inventory totals are always recomputed whole.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "vecton/civil_time.h"
+#include "vecton/result.h"
+
+namespace vecton::storage {
+
+struct RebuildOptions {
+  std::string tenant;
+  std::optional<CivilDate> from, to;  // inclusive local dates; both or neither
+};
+
+// Progress lines go to `progress`. Returns an Error for an unknown tenant; throws pqxx
+// exceptions on database failures (nothing is committed then).
+Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostream& progress);
+
+}  // namespace vecton::storage
