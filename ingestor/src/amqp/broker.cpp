@@ -307,7 +307,7 @@ struct Broker::Impl {
         return Fail("the broker cancelled the consumer (was the queue deleted?)");
       case AMQP_CHANNEL_CLOSE_METHOD:
       case AMQP_CONNECTION_CLOSE_METHOD: {
-        Error error = OnClose("broker connection", channel, method);
+        Error error = OnClose("reading from " + safe_url, channel, method);
         // An admin channel close is normally taken by the RPC that caused it; a stray one
         // only means the channel gets reopened.
         if (channel == kAdminChannel && method.id == AMQP_CHANNEL_CLOSE_METHOD) return OkStatus();
@@ -509,8 +509,23 @@ Result<std::unique_ptr<Broker>> Broker::Connect(const std::string& url) {
   timeval rpc_timeout = kRpcTimeout;
   amqp_set_rpc_timeout(impl.conn, &rpc_timeout);
 
-  amqp_rpc_reply_t login = amqp_login(impl.conn, vhost, 0, kFrameMax, kHeartbeatSeconds,
-                                      AMQP_SASL_METHOD_PLAIN, info.user, info.password);
+  // consumer_cancel_notify: a deleted queue then cancels our consumer with basic.cancel (an
+  // Error from NextBatch) instead of leaving it waiting forever. The library merges this
+  // with its own capabilities.
+  amqp_table_entry_t capability;
+  capability.key = amqp_cstring_bytes("consumer_cancel_notify");
+  capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capability.value.value.boolean = 1;
+  std::array<amqp_table_entry_t, 2> client_properties;
+  client_properties[0] = StringEntry("connection_name", "vecton analytics");
+  client_properties[1].key = amqp_cstring_bytes("capabilities");
+  client_properties[1].value.kind = AMQP_FIELD_KIND_TABLE;
+  client_properties[1].value.value.table = amqp_table_t{1, &capability};
+  const amqp_table_t properties{static_cast<int>(client_properties.size()),
+                                client_properties.data()};
+  amqp_rpc_reply_t login =
+      amqp_login_with_properties(impl.conn, vhost, 0, kFrameMax, kHeartbeatSeconds, &properties,
+                                 AMQP_SASL_METHOD_PLAIN, info.user, info.password);
   if (login.reply_type != AMQP_RESPONSE_NORMAL) {
     std::string reason;
     if (login.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
