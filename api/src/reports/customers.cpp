@@ -169,7 +169,8 @@ void WriteTopCustomers(pqxx::transaction_base& tx, const ReportRequest& req, Jso
       "SELECT customer_id, orders, revenue::text, refunds::text, net_revenue::text,"
       " first_order_day::text, floor(extract(epoch FROM last_order_at))::bigint FROM customer_metrics"
       " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant') AND orders >= 1"
-      " AND first_order_day <= $2::date ORDER BY net_revenue DESC, customer_id LIMIT $3",
+      " AND first_order_day <= $2::date"
+      " ORDER BY customer_metrics.net_revenue DESC, customer_id LIMIT $3",
       req.tenant.id, DateParam(req.range.last_day), req.limit);
   out.BeginArray();
   for (const pqxx::row& r : rows) {

@@ -21,19 +21,20 @@ namespace {
 constexpr std::string_view kDefaultSort = "-revenue";
 
 // The ORDER BY clause of a validated sort key; product_id breaks ties so that pages are stable.
+// Columns are qualified: the select list's money columns are text of the same names.
 std::string OrderBy(std::string_view sort) {
   if (sort.empty()) sort = kDefaultSort;
   const bool descending = sort.front() == '-';
   if (descending) sort.remove_prefix(1);
   static const std::map<std::string_view, std::string_view> kColumns = {
-      {"revenue", "revenue"}, {"units_sold", "units_sold"}, {"orders", "orders"},
-      {"refunds", "refunds"}, {"name", "name"},             {"product_id", "product_id"}};
+      {"revenue", "f.revenue"}, {"units_sold", "f.units_sold"}, {"orders", "f.orders"},
+      {"refunds", "f.refunds"}, {"name", "f.name"},            {"product_id", "f.product_id"}};
   auto it = kColumns.find(sort);
   if (it == kColumns.end()) it = kColumns.find("revenue");  // the HTTP layer validated it
   std::string clause = " ORDER BY ";
   clause += it->second;
   clause += descending ? " DESC NULLS LAST" : " ASC NULLS LAST";
-  if (it->first != "product_id") clause += ", product_id";
+  if (it->first != "product_id") clause += ", f.product_id";
   return clause;
 }
 
