@@ -1,11 +1,17 @@
 // The RabbitMQ adapter: the only code that includes rabbitmq-c.
 //
 // DESIGN
-// One Broker is one AMQP connection used by one thread, with two channels: channel 1
+// One Broker is one AMQP connection used by one thread, with three channels: channel 1
 // consumes (manual acks, prefetch), channel 2 publishes in confirm mode (dead letters,
-// seed, import, requeue). Every broker or socket failure comes back as an Error; the caller's
-// loop (the consumer loop in serve, or a command) decides to reconnect or give up, so this
-// class never retries by itself. After any Error the Broker is unusable: make a new one.
+// seed, import, requeue), channel 3 declares, looks up and purges. Every broker or socket
+// failure comes back as an Error; the caller's loop (the consumer loop in serve, or a
+// command) decides to reconnect or give up, so this class never retries by itself. After
+// any Error the Broker is unusable: make a new one. (The one exception: DeclareTopology,
+// QueueDepth and PurgeQueue errors the broker raised on channel 3 — an inequivalent
+// declaration, a missing queue — leave consuming and publishing working.)
+//
+// Heartbeats (30 s) are serviced inside the Broker's calls: a consumer should call
+// NextBatch at least every ~30 s, or the broker drops the connection after 60 s.
 //
 // Topology (shared/spec/events.md) is declared idempotently by DeclareTopology:
 //   vecton.events (topic) -> analytics.events (quorum, x-delivery-limit, DLX analytics.dlx,
@@ -67,8 +73,10 @@ class Broker {
 
   Status DeclareTopology(const Topology& topology);
 
-  // Starts a consumer on `queue` with basic.qos(prefetch). For a stream, pass the offset
-  // ("first", "last", "next", or an ISO 8601 / Unix-seconds timestamp) in stream_offset.
+  // Starts a consumer on `queue` with basic.qos(prefetch). For a stream, pass where to start
+  // in stream_offset: "first", "last", "next", an offset ("12345"), or a time, either RFC 3339
+  // with an offset ("2026-11-25T09:00:00Z") or Unix seconds ("unix:1764061200"). Messages
+  // from a stream carry Message::stream_offset. An unreadable offset is an Error naming it.
   Status Consume(const std::string& queue, uint16_t prefetch,
                  const std::optional<std::string>& stream_offset = std::nullopt);
 
@@ -80,11 +88,15 @@ class Broker {
   Status Ack(uint64_t delivery_tag, bool multiple);
   Status Reject(uint64_t delivery_tag, bool requeue);
 
-  // Publishes persistent messages on the confirm channel and waits until the broker has
-  // confirmed all of them (or nacked one: an Error).
+  // Publishes persistent messages (content_type application/json, the timestamp property set
+  // to now, headers as string fields) on the confirm channel, in chunks of 1000, and waits
+  // until the broker has confirmed all of them (or nacked one: an Error, e.g. a full queue
+  // with x-overflow=reject-publish). An unroutable message is confirmed and dropped.
+  // Deliveries for the consumer that arrive meanwhile are kept for NextBatch.
   Status PublishConfirmed(const std::vector<OutgoingMessage>& messages);
 
-  // basic.get on the consumer channel (no consumer needed): for dead-letter inspection.
+  // basic.get on the consumer channel (no consumer needed, manual ack): for dead-letter
+  // inspection. The caller must Ack or Reject(requeue=true) the message's delivery_tag.
   Result<std::optional<Message>> Get(const std::string& queue);
 
   // Number of messages ready in `queue` (passive declare).
