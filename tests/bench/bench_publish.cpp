@@ -1,0 +1,180 @@
+// Fills the broker for the ingest benchmark: N order.created events, 3 items each.
+//
+//   bench_publish AMQP_URL EXCHANGE TENANT COUNT [RUN_ID]
+//
+// Publishes persistent messages to EXCHANGE (routing key "order.created") on a channel in
+// confirm mode, without waiting per message: it publishes a window of kWindow messages, then
+// waits for the broker's (multiple) acks of the whole window. Orders are spread over the 365
+// days before 2026-11-01 (UTC), none cancelled, so the tenant's daily_sales.orders must sum to
+// COUNT once ingested. Event ids are "bench-RUN_ID-<i>" (RUN_ID defaults to the Unix time),
+// order ids "b-RUN_ID-<i>". Prints {"published":N,"seconds":S,"rate":R}. Exit status 1 with a
+// message on stderr for any error (a nack included), 2 for bad arguments.
+//
+// Bodies are written with plain string appends, not vecton::JsonWriter: the tool links only
+// rabbitmq-c, like the bare consumer it is paired with.
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr uint64_t kWindow = 20'000;
+constexpr int64_t kEpochEnd = 1'793'491'200;  // 2026-11-01T00:00:00Z
+constexpr int64_t kSpanSeconds = 365 * 86400;
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "bench_publish: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void CheckReply(amqp_connection_state_t conn, const char* what) {
+  amqp_rpc_reply_t reply = amqp_get_rpc_reply(conn);
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return;
+  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
+    Die(std::string(what) + ": " + amqp_error_string2(reply.library_error));
+  }
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+      (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD ||
+       reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)) {
+    auto* close = static_cast<amqp_channel_close_t*>(reply.reply.decoded);
+    Die(std::string(what) + ": " +
+        std::string(static_cast<const char*>(close->reply_text.bytes), close->reply_text.len));
+  }
+  Die(std::string(what) + ": unexpected reply");
+}
+
+std::string Rfc3339(int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A cheap deterministic generator for varied but reproducible bodies.
+uint64_t Next(uint64_t& state) {
+  state += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::string Body(const std::string& tenant, const std::string& run, uint64_t i, uint64_t& rng) {
+  const std::string time = Rfc3339(kEpochEnd - 1 - static_cast<int64_t>(Next(rng) % kSpanSeconds));
+  std::string b;
+  b.reserve(900);
+  b += R"({"specversion":"1.0","id":"bench-)" + run + "-" + std::to_string(i) +
+       R"(","source":"webshop","type":"order.created","time":")" + time + R"(","tenant":")" +
+       tenant + R"(","datacontenttype":"application/json","data":{"order_id":"b-)" + run + "-" +
+       std::to_string(i) + R"(","customer_id":"bc-)" + std::to_string(Next(rng) % 50'000) +
+       R"(","placed_at":")" + time + R"(","currency":"HUF","items":[)";
+  int64_t total = 0;
+  for (int k = 0; k < 3; ++k) {
+    const uint64_t product = Next(rng) % 500;
+    const int64_t quantity = 1 + static_cast<int64_t>(Next(rng) % 3);
+    const int64_t price = 990 + static_cast<int64_t>(Next(rng) % 20) * 500;
+    total += quantity * price;
+    if (k > 0) b += ',';
+    b += R"({"product_id":"bp-)" + std::to_string(product) + R"(","sku":"SKU-)" +
+         std::to_string(product) + R"(","name":"Bench product )" + std::to_string(product) +
+         R"(","category_id":)" + std::to_string(1 + product % 8) + R"(,"quantity":)" +
+         std::to_string(quantity) + R"(,"unit_price":")" + std::to_string(price) + R"(.00"})";
+  }
+  b += R"(],"total":")" + std::to_string(total) + R"(.00","channel":"web","country":"HU"}})";
+  return b;
+}
+
+// Waits until the broker has acked every delivery tag up to `last`.
+void AwaitConfirms(amqp_connection_state_t conn, uint64_t last, uint64_t& acked) {
+  while (acked < last) {
+    amqp_frame_t frame;
+    const int rc = amqp_simple_wait_frame(conn, &frame);
+    if (rc != AMQP_STATUS_OK) Die(std::string("waiting for confirms: ") + amqp_error_string2(rc));
+    if (frame.frame_type != AMQP_FRAME_METHOD) continue;
+    switch (frame.payload.method.id) {
+      case AMQP_BASIC_ACK_METHOD: {
+        auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+        acked = ack->multiple ? ack->delivery_tag : (ack->delivery_tag > acked ? ack->delivery_tag : acked);
+        break;
+      }
+      case AMQP_BASIC_NACK_METHOD:
+        Die("the broker nacked a message (queue full with x-overflow reject-publish?)");
+      case AMQP_CHANNEL_CLOSE_METHOD:
+      case AMQP_CONNECTION_CLOSE_METHOD:
+        Die("the broker closed the channel while publishing");
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: %s AMQP_URL EXCHANGE TENANT COUNT [RUN_ID]\n", argv[0]);
+    return 2;
+  }
+  std::vector<char> url(argv[1], argv[1] + std::char_traits<char>::length(argv[1]) + 1);
+  const std::string exchange = argv[2];
+  const std::string tenant = argv[3];
+  const long long count = std::strtoll(argv[4], nullptr, 10);
+  const std::string run = argc == 6 ? argv[5] : std::to_string(std::time(nullptr));
+  if (count <= 0) {
+    std::fprintf(stderr, "COUNT must be positive\n");
+    return 2;
+  }
+
+  amqp_connection_info info;
+  if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) Die("cannot parse the AMQP URL");
+  amqp_connection_state_t conn = amqp_new_connection();
+  amqp_socket_t* socket = amqp_tcp_socket_new(conn);
+  if (socket == nullptr) Die("cannot create a socket");
+  if (const int rc = amqp_socket_open(socket, info.host, info.port); rc != AMQP_STATUS_OK) {
+    Die(std::string("cannot connect: ") + amqp_error_string2(rc));
+  }
+  amqp_login(conn, info.vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
+  CheckReply(conn, "login");
+  amqp_channel_open(conn, 1);
+  CheckReply(conn, "channel.open");
+  amqp_confirm_select(conn, 1);
+  CheckReply(conn, "confirm.select");
+
+  amqp_basic_properties_t props;
+  props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
+  props.delivery_mode = 2;  // persistent
+  props.content_type = amqp_cstring_bytes("application/cloudevents+json");
+  const amqp_bytes_t exchange_bytes = amqp_cstring_bytes(exchange.c_str());
+  const amqp_bytes_t routing_key = amqp_cstring_bytes("order.created");
+
+  uint64_t rng = 0xBE0C4;
+  uint64_t acked = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (uint64_t i = 1; i <= static_cast<uint64_t>(count); ++i) {
+    const std::string body = Body(tenant, run, i, rng);
+    amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
+    if (const int rc = amqp_basic_publish(conn, 1, exchange_bytes, routing_key, 0, 0, &props, bytes);
+        rc != AMQP_STATUS_OK) {
+      Die(std::string("publish: ") + amqp_error_string2(rc));
+    }
+    if (i % kWindow == 0) AwaitConfirms(conn, i, acked);
+  }
+  AwaitConfirms(conn, static_cast<uint64_t>(count), acked);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  amqp_channel_close(conn, 1, AMQP_REPLY_SUCCESS);
+  amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection(conn);
+  std::printf("{\"published\":%lld,\"seconds\":%.3f,\"rate\":%.0f}\n", count, seconds,
+              static_cast<double>(count) / seconds);
+  return 0;
+}
