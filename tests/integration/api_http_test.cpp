@@ -364,3 +364,27 @@ TEST_CASE("bad configuration and an unreachable database stop the daemon at star
                      "/x APP_URL=http://127.0.0.1:" + std::to_string(FreePort()) + " ";
   CHECK(WEXITSTATUS(std::system((dead + bin + " >/dev/null 2>&1").c_str())) == 1);
 }
+
+TEST_CASE("with PostgreSQL stopped the API answers 503 with Retry-After, then recovers") {
+  if (std::getenv("VECTON_STATE_DIR") == nullptr) {
+    MESSAGE("skipped: servers not started by scripts/servers.sh");
+    return;
+  }
+  ApiProcess api({"CACHE_TTL=0"});
+  TestTenant t = MakeTenant("pg-down");
+  const std::string target = "/api/reports/sales?from=2026-11-01&to=2026-11-02";
+  REQUIRE(api.Get(target, t.token).status == 200);
+  REQUIRE(ServersCommand("pg-stop"));
+  struct Restart {
+    ~Restart() { ServersCommand("pg-start"); }
+  } restart;
+  HttpResult down = api.Get(target, t.token);
+  CHECK(down.status == 503);
+  CHECK(down.Header("retry-after") == "5");
+  CHECK(down.body.find("\"code\":\"unavailable\"") != std::string::npos);
+  CHECK(api.Get("/api/ready").status == 503);
+  CHECK(api.Get("/api/health").status == 200);
+  REQUIRE(ServersCommand("pg-start"));
+  CHECK(Eventually([&] { return api.Get(target, t.token).status == 200; }));
+  CHECK(api.Get("/api/metrics").body.find("vecton_api_db_errors_total 0\n") == std::string::npos);
+}
