@@ -70,8 +70,8 @@ int main(int argc, char** argv) {
   if (int status = amqp_socket_open(socket, info.host, info.port); status != AMQP_STATUS_OK) {
     Die(std::string("connecting: ") + amqp_error_string2(status));
   }
-  amqp_rpc_reply_t login = amqp_login(conn, vhost, 0, 131072, 30, AMQP_SASL_METHOD_PLAIN,
-                                      info.user, info.password);
+  amqp_rpc_reply_t login =
+      amqp_login(conn, vhost, 0, 131072, 30, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
   if (login.reply_type != AMQP_RESPONSE_NORMAL) Die("login failed");
   amqp_channel_open(conn, 1);
   CheckReply(conn, "channel.open");

@@ -1,15 +1,15 @@
 // The RabbitMQ adapter against a real broker (AMQP_URL). Every test declares its own
 // topology with unique names, so tests neither see nor disturb each other's messages.
+#include "amqp/broker.h"
+
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <set>
 #include <string>
-#include <unistd.h>
-
-#include "amqp/broker.h"
 
 namespace vecton::amqp {
 namespace {
@@ -47,9 +47,9 @@ Topology UniqueTopology() {
   return topology;
 }
 
-#define REQUIRE_OK(expr)                                              \
-  do {                                                                \
-    auto result_ = (expr);                                            \
+#define REQUIRE_OK(expr)                                                  \
+  do {                                                                    \
+    auto result_ = (expr);                                                \
     REQUIRE_MESSAGE(result_.ok(), (result_.ok() ? "" : result_.error())); \
   } while (false)
 
@@ -57,7 +57,8 @@ std::vector<OutgoingMessage> NumberedEvents(const Topology& topology, int count,
                                             const std::string& routing_key) {
   std::vector<OutgoingMessage> messages;
   for (int i = 0; i < count; ++i) {
-    messages.push_back({topology.exchange, routing_key,
+    messages.push_back({topology.exchange,
+                        routing_key,
                         R"({"id":")" + std::to_string(i) + R"("})",
                         {{"x-seq", std::to_string(i)}}});
   }
@@ -65,7 +66,8 @@ std::vector<OutgoingMessage> NumberedEvents(const Topology& topology, int count,
 }
 
 // Consumes (and acks) until `count` messages came or the deadline passed.
-std::vector<Message> Drain(Broker& broker, size_t count, std::chrono::seconds limit = std::chrono::seconds(30)) {
+std::vector<Message> Drain(Broker& broker, size_t count,
+                           std::chrono::seconds limit = std::chrono::seconds(30)) {
   std::vector<Message> all;
   const auto deadline = Clock::now() + limit;
   while (all.size() < count && Clock::now() < deadline) {
@@ -102,13 +104,15 @@ std::string WithPassword(const std::string& url, const std::string& password) {
 }
 
 TEST_CASE("the routing keys are the seven event types") {
-  CHECK(EventRoutingKeys() ==
-        std::vector<std::string>{"order.created", "order.status_changed", "product.stock_changed",
-                                 "stock.received", "customer.created", "campaign.sent",
-                                 "email.opened"});
+  CHECK(EventRoutingKeys() == std::vector<std::string>{"order.created", "order.status_changed",
+                                                       "product.stock_changed", "stock.received",
+                                                       "customer.created", "campaign.sent",
+                                                       "email.opened"});
 }
 
-TEST_CASE("declaring the topology twice succeeds; an inequivalent one is refused with the broker's reason") {
+TEST_CASE(
+    "declaring the topology twice succeeds; an inequivalent one is refused with the broker's "
+    "reason") {
   auto broker = ConnectOrFail();
   Topology topology = UniqueTopology();
   REQUIRE_OK(broker->DeclareTopology(topology));
@@ -215,9 +219,11 @@ TEST_CASE("a message rejected without requeue is dead-lettered with its headers 
   auto broker = ConnectOrFail();
   Topology topology = UniqueTopology();
   REQUIRE_OK(broker->DeclareTopology(topology));
-  OutgoingMessage bad{topology.exchange, "email.opened", R"({"not":"valid"})",
-                      {{"x-analytics-error", "email.opened: data.email_id is required"},
-                       {"x-producer", "crm"}}};
+  OutgoingMessage bad{
+      topology.exchange,
+      "email.opened",
+      R"({"not":"valid"})",
+      {{"x-analytics-error", "email.opened: data.email_id is required"}, {"x-producer", "crm"}}};
   REQUIRE_OK(broker->PublishConfirmed({bad}));
 
   REQUIRE_OK(broker->Consume(topology.queue, 10));
@@ -226,7 +232,8 @@ TEST_CASE("a message rejected without requeue is dead-lettered with its headers 
   REQUIRE(got->size() == 1);
   REQUIRE_OK(broker->Reject(got->front().delivery_tag, false));
 
-  std::optional<Message> dead = GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
+  std::optional<Message> dead =
+      GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
   REQUIRE(dead.has_value());
   CHECK(dead->body == R"({"not":"valid"})");
   CHECK(dead->routing_key == "email.opened");
@@ -236,7 +243,8 @@ TEST_CASE("a message rejected without requeue is dead-lettered with its headers 
 
   // Inspecting without removing: the caller rejects with requeue, and it is still there.
   REQUIRE_OK(broker->Reject(dead->delivery_tag, true));
-  std::optional<Message> again = GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
+  std::optional<Message> again =
+      GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
   REQUIRE(again.has_value());
   CHECK(again->body == R"({"not":"valid"})");
   CHECK(again->redelivered);
@@ -262,7 +270,8 @@ TEST_CASE("a message requeued more often than the delivery limit is dead-lettere
     REQUIRE_OK(broker->Reject(got->front().delivery_tag, true));
   }
   CHECK(deliveries == 3);
-  std::optional<Message> dead = GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
+  std::optional<Message> dead =
+      GetWithin(*broker, topology.dead_letter_queue, std::chrono::seconds(10));
   REQUIRE(dead.has_value());
   CHECK(dead->headers.at("x-seq") == "0");
 }
@@ -272,8 +281,11 @@ TEST_CASE("headers, routing key and publish time survive a round trip") {
   Topology topology = UniqueTopology();
   REQUIRE_OK(broker->DeclareTopology(topology));
   const auto before = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  OutgoingMessage sent{topology.exchange, "customer.created", std::string(300'000, 'x'),
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  OutgoingMessage sent{topology.exchange,
+                       "customer.created",
+                       std::string(300'000, 'x'),
                        {{"x-tenant", "acme"}, {"x-empty", ""}, {"x-utf8", "árvíztűrő"}}};
   REQUIRE_OK(broker->PublishConfirmed({sent}));
   std::optional<Message> got = GetWithin(*broker, topology.queue, std::chrono::seconds(10));
@@ -356,7 +368,8 @@ TEST_CASE("a missing queue is an error naming it, and the connection stays usabl
 
 TEST_CASE("publishing to a missing exchange is an error with the broker's reason") {
   auto broker = ConnectOrFail();
-  Status refused = broker->PublishConfirmed({{"no.such.exchange.anywhere", "order.created", "{}", {}}});
+  Status refused =
+      broker->PublishConfirmed({{"no.such.exchange.anywhere", "order.created", "{}", {}}});
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().find("NOT_FOUND") != std::string::npos);
   // After a failure the Broker refuses further work instead of misbehaving.

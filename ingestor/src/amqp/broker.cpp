@@ -23,13 +23,12 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <fmt/format.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "vecton/civil_time.h"
 #include "vecton/config.h"
@@ -74,16 +73,25 @@ amqp_table_t Table(std::vector<amqp_table_entry_t>& entries) {
 // Integer-valued header fields (x-stream-offset is a 'l' long, but accept any integer).
 std::optional<int64_t> IntegerField(const amqp_field_value_t& value) {
   switch (value.kind) {
-    case AMQP_FIELD_KIND_I8: return value.value.i8;
-    case AMQP_FIELD_KIND_U8: return value.value.u8;
-    case AMQP_FIELD_KIND_I16: return value.value.i16;
-    case AMQP_FIELD_KIND_U16: return value.value.u16;
-    case AMQP_FIELD_KIND_I32: return value.value.i32;
-    case AMQP_FIELD_KIND_U32: return value.value.u32;
-    case AMQP_FIELD_KIND_I64: return value.value.i64;
+    case AMQP_FIELD_KIND_I8:
+      return value.value.i8;
+    case AMQP_FIELD_KIND_U8:
+      return value.value.u8;
+    case AMQP_FIELD_KIND_I16:
+      return value.value.i16;
+    case AMQP_FIELD_KIND_U16:
+      return value.value.u16;
+    case AMQP_FIELD_KIND_I32:
+      return value.value.i32;
+    case AMQP_FIELD_KIND_U32:
+      return value.value.u32;
+    case AMQP_FIELD_KIND_I64:
+      return value.value.i64;
     case AMQP_FIELD_KIND_U64:
-    case AMQP_FIELD_KIND_TIMESTAMP: return static_cast<int64_t>(value.value.u64);
-    default: return std::nullopt;
+    case AMQP_FIELD_KIND_TIMESTAMP:
+      return static_cast<int64_t>(value.value.u64);
+    default:
+      return std::nullopt;
   }
 }
 
@@ -121,10 +129,10 @@ Result<amqp_field_value_t> StreamOffsetArgument(const std::string& text) {
   }
   Result<Timestamp> time = ParseRfc3339(text);
   if (!time) {
-    return Error(fmt::format(
-        "stream offset '{}': expected first, last, next, an offset (digits), "
-        "unix:<seconds> or an RFC 3339 time ({})",
-        text, time.error()));
+    return Error(
+        fmt::format("stream offset '{}': expected first, last, next, an offset (digits), "
+                    "unix:<seconds> or an RFC 3339 time ({})",
+                    text, time.error()));
   }
   if (time->micros < 0) return Error(fmt::format("stream offset '{}': before 1970", text));
   value.kind = AMQP_FIELD_KIND_TIMESTAMP;
@@ -243,14 +251,20 @@ struct Broker::Impl {
     }
     Status routed = OkStatus();
     switch (frame.frame_type) {
-      case AMQP_FRAME_METHOD: routed = OnMethod(frame.channel, frame.payload.method); break;
-      case AMQP_FRAME_HEADER: OnHeader(frame); break;
-      case AMQP_FRAME_BODY: OnBody(frame.channel, frame.payload.body_fragment); break;
-      default: break;
+      case AMQP_FRAME_METHOD:
+        routed = OnMethod(frame.channel, frame.payload.method);
+        break;
+      case AMQP_FRAME_HEADER:
+        OnHeader(frame);
+        break;
+      case AMQP_FRAME_BODY:
+        OnBody(frame.channel, frame.payload.body_fragment);
+        break;
+      default:
+        break;
     }
     if (!routed) return Error(routed.error());
-    if (frame.channel >= incoming.size() ||
-        incoming[frame.channel].kind == Incoming::Kind::kNone) {
+    if (frame.channel >= incoming.size() || incoming[frame.channel].kind == Incoming::Kind::kNone) {
       amqp_maybe_release_buffers_on_channel(conn, frame.channel);
     }
     return true;
@@ -366,13 +380,16 @@ struct Broker::Impl {
 
   void Complete(Incoming& in) {
     switch (in.kind) {
-      case Incoming::Kind::kDelivery: ready.push_back(std::move(in.message)); break;
+      case Incoming::Kind::kDelivery:
+        ready.push_back(std::move(in.message));
+        break;
       case Incoming::Kind::kGetOk:
         got = std::move(in.message);
         get_state = GetState::kMessage;
         break;
       case Incoming::Kind::kReturn:
-      case Incoming::Kind::kNone: break;
+      case Incoming::Kind::kNone:
+        break;
     }
     in.kind = Incoming::Kind::kNone;
   }
@@ -412,8 +429,8 @@ struct Broker::Impl {
         header_entries.push_back(entry);
       }
       amqp_basic_properties_t properties{};
-      properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
-                          AMQP_BASIC_TIMESTAMP_FLAG;
+      properties._flags =
+          AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_TIMESTAMP_FLAG;
       properties.content_type = Bytes(kContentType);
       properties.delivery_mode = 2;
       properties.timestamp =
@@ -424,7 +441,8 @@ struct Broker::Impl {
       }
       int status = amqp_basic_publish(conn, kPublishChannel, Bytes(m->exchange),
                                       Bytes(m->routing_key), 0, 0, &properties, Bytes(m->body));
-      if (Status s = CheckSend(fmt::format("publishing to exchange '{}'", m->exchange), status); !s) {
+      if (Status s = CheckSend(fmt::format("publishing to exchange '{}'", m->exchange), status);
+          !s) {
         return s;
       }
       ++next_publish_seq;
@@ -434,14 +452,15 @@ struct Broker::Impl {
       Result<bool> pumped = PumpUntil(deadline);
       if (!pumped) return Error(pumped.error());
       if (!*pumped && std::chrono::steady_clock::now() >= deadline) {
-        return Fail(fmt::format("no publisher confirm for {} of {} messages within {} s",
-                                unsettled, settled.size(), kReplyTimeout.count()));
+        return Fail(fmt::format("no publisher confirm for {} of {} messages within {} s", unsettled,
+                                settled.size(), kReplyTimeout.count()));
       }
     }
     if (nacked) {
-      return Error(fmt::format("the broker refused (nacked) a publish to exchange '{}' "
-                               "(a full queue with x-overflow=reject-publish?)",
-                               begin->exchange));
+      return Error(
+          fmt::format("the broker refused (nacked) a publish to exchange '{}' "
+                      "(a full queue with x-overflow=reject-publish?)",
+                      begin->exchange));
     }
     if (returned) return Error(*returned);
     return OkStatus();
@@ -463,10 +482,10 @@ struct Broker::Impl {
   GetState get_state = GetState::kIdle;
   std::optional<Message> got;
 
-  uint64_t next_publish_seq = 1;     // confirm mode numbers publishes from 1
-  uint64_t chunk_first = 0;          // sequence number of settled[0]
-  std::vector<uint8_t> settled;      // per publish of the current chunk
-  size_t settled_below = 0;          // all of settled[0, settled_below) are settled
+  uint64_t next_publish_seq = 1;  // confirm mode numbers publishes from 1
+  uint64_t chunk_first = 0;       // sequence number of settled[0]
+  std::vector<uint8_t> settled;   // per publish of the current chunk
+  size_t settled_below = 0;       // all of settled[0, settled_below) are settled
   size_t unsettled = 0;
   bool nacked = false;
   std::optional<std::string> returned;
@@ -502,7 +521,8 @@ Result<std::unique_ptr<Broker>> Broker::Connect(const std::string& url) {
   if (int status = amqp_socket_open_noblock(socket, info.host, info.port, &connect_timeout);
       status != AMQP_STATUS_OK) {
     std::string reason = amqp_error_string2(status);
-    if (status == AMQP_STATUS_SOCKET_ERROR && errno != 0) reason += std::string(": ") + std::strerror(errno);
+    if (status == AMQP_STATUS_SOCKET_ERROR && errno != 0)
+      reason += std::string(": ") + std::strerror(errno);
     impl.failure = reason;
     return Error(fmt::format("connecting to {}: {}", impl.safe_url, reason));
   }
@@ -543,8 +563,8 @@ Result<std::unique_ptr<Broker>> Broker::Connect(const std::string& url) {
 
   for (amqp_channel_t channel : {kConsumeChannel, kPublishChannel}) {
     amqp_channel_open(impl.conn, channel);
-    if (Status s = impl.CheckRpc(fmt::format("opening channel {} on {}", channel, impl.safe_url),
-                                 channel);
+    if (Status s =
+            impl.CheckRpc(fmt::format("opening channel {} on {}", channel, impl.safe_url), channel);
         !s) {
       return Error(s.error());
     }
@@ -584,8 +604,7 @@ Status Broker::DeclareTopology(const Topology& topology) {
 
   if (Status s = declare_exchange(topology.exchange, "topic"); !s) return s;
   if (Status s = declare_exchange(topology.dead_letter_exchange, "fanout"); !s) return s;
-  if (Status s = declare_queue(topology.dead_letter_queue,
-                               {StringEntry("x-queue-type", "quorum")});
+  if (Status s = declare_queue(topology.dead_letter_queue, {StringEntry("x-queue-type", "quorum")});
       !s) {
     return s;
   }
@@ -596,16 +615,16 @@ Status Broker::DeclareTopology(const Topology& topology) {
   delivery_limit.value.kind = AMQP_FIELD_KIND_I32;
   delivery_limit.value.value.i32 = topology.delivery_limit;
   if (Status s = declare_queue(
-          topology.queue,
-          {StringEntry("x-queue-type", "quorum"), delivery_limit,
-           StringEntry("x-dead-letter-exchange", topology.dead_letter_exchange),
-           StringEntry("x-dead-letter-strategy", "at-least-once"),
-           StringEntry("x-overflow", "reject-publish")});
+          topology.queue, {StringEntry("x-queue-type", "quorum"), delivery_limit,
+                           StringEntry("x-dead-letter-exchange", topology.dead_letter_exchange),
+                           StringEntry("x-dead-letter-strategy", "at-least-once"),
+                           StringEntry("x-overflow", "reject-publish")});
       !s) {
     return s;
   }
-  if (Status s = declare_queue(topology.stream, {StringEntry("x-queue-type", "stream"),
-                                                 StringEntry("x-max-age", topology.stream_max_age)});
+  if (Status s =
+          declare_queue(topology.stream, {StringEntry("x-queue-type", "stream"),
+                                          StringEntry("x-max-age", topology.stream_max_age)});
       !s) {
     return s;
   }
@@ -669,7 +688,8 @@ Result<std::vector<Message>> Broker::NextBatch(size_t max, std::chrono::millisec
     impl.ready_head = 0;
   } else if (impl.ready_head >= 1024) {
     // Never fully drained (PublishConfirmed keeps buffering): drop the moved-from front.
-    impl.ready.erase(impl.ready.begin(), impl.ready.begin() + static_cast<ptrdiff_t>(impl.ready_head));
+    impl.ready.erase(impl.ready.begin(),
+                     impl.ready.begin() + static_cast<ptrdiff_t>(impl.ready_head));
     impl.ready_head = 0;
   }
   return batch;
@@ -709,9 +729,9 @@ Result<std::optional<Message>> Broker::Get(const std::string& queue) {
   request.no_ack = 0;
   impl.get_state = Impl::GetState::kWaiting;
   impl.got.reset();
-  if (Status s = impl.CheckSend(fmt::format("basic.get from queue '{}'", queue),
-                                amqp_send_method(impl.conn, kConsumeChannel,
-                                                 AMQP_BASIC_GET_METHOD, &request));
+  if (Status s = impl.CheckSend(
+          fmt::format("basic.get from queue '{}'", queue),
+          amqp_send_method(impl.conn, kConsumeChannel, AMQP_BASIC_GET_METHOD, &request));
       !s) {
     return Error(s.error());
   }

@@ -52,8 +52,8 @@ struct Message {
   std::string body;
   std::map<std::string, std::string> headers;  // string-valued headers only
   bool redelivered = false;
-  std::optional<int64_t> stream_offset;         // x-stream-offset, when read from a stream
-  std::optional<int64_t> timestamp;             // the AMQP timestamp property, seconds
+  std::optional<int64_t> stream_offset;  // x-stream-offset, when read from a stream
+  std::optional<int64_t> timestamp;      // the AMQP timestamp property, seconds
 };
 
 struct OutgoingMessage {
