@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -7,6 +8,7 @@
 #include "amqp/broker.h"
 #include "producers/event_text.h"
 #include "producers/import.h"
+#include "producers/seed.h"
 #include "service.h"
 #include "settings.h"
 #include "storage/database.h"
@@ -415,6 +417,32 @@ int Import(const Config& config, std::span<char*> args) {
   return producers::RunImport(*options, broker.get(), std::cout, std::cerr);
 }
 
+// Seeds the tenant in its own zone and currency unless --timezone/--currency say otherwise.
+int Seed(const Config& config, std::span<char*> args) {
+  auto options = producers::ParseSeedArgs(args);
+  if (!options) return Fail(options.error());
+  if (options->help) {
+    std::cout << producers::SeedHelp();
+    return 0;
+  }
+  options->topology = TopologyFrom(config);
+  auto given = [&](std::string_view name) {
+    return std::any_of(args.begin(), args.end(), [&](const char* a) {
+      return std::string_view(a).rfind(name, 0) == 0;
+    });
+  };
+  auto tenant = TenantZoneAndCurrency(config, options->tenant);
+  if (!tenant) return 1;
+  if (!given("--timezone")) options->timezone = tenant->first;
+  if (!given("--currency")) options->currency = tenant->second;
+  std::unique_ptr<amqp::Broker> broker;
+  if (!options->dry_run) {
+    broker = BrokerOrExplain(config);
+    if (!broker) return 1;
+  }
+  return producers::RunSeed(*options, broker.get(), std::cerr);
+}
+
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
@@ -483,6 +511,7 @@ int RunCommand(int argc, char** argv) {
   if (command == "replay") return Replay(*config, rest);
   if (command == "dead-letters") return DeadLetters(*config, rest);
   if (command == "import") return Import(*config, rest);
+  if (command == "seed") return Seed(*config, rest);
   std::cerr << "analytics-ingestor: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }
