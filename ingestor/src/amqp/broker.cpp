@@ -49,6 +49,7 @@ constexpr std::chrono::seconds kReplyTimeout{60};
 // Publishes per confirm round trip: big enough for throughput, small enough that the
 // unconfirmed window (and the TCP buffers it fills) stays bounded.
 constexpr size_t kPublishChunk = 1000;
+constexpr std::string_view kContentType = "application/json";
 
 amqp_bytes_t Bytes(std::string_view text) {
   return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
@@ -145,6 +146,7 @@ Result<amqp_field_value_t> StreamOffsetArgument(const std::string& text) {
 const std::vector<std::string>& EventRoutingKeys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> names;
+    names.reserve(kEventTypeCount);
     for (int i = 0; i < kEventTypeCount; ++i) {
       names.emplace_back(EventTypeName(static_cast<EventType>(i)));
     }
@@ -411,7 +413,6 @@ struct Broker::Impl {
   }
 
   Status PublishChunk(const OutgoingMessage* begin, const OutgoingMessage* end) {
-    static const std::string_view kContentType = "application/json";
     chunk_first = next_publish_seq;
     settled.assign(static_cast<size_t>(end - begin), 0);
     settled_below = 0;
