@@ -56,6 +56,7 @@ Topology UniqueTopology() {
 std::vector<OutgoingMessage> NumberedEvents(const Topology& topology, int count,
                                             const std::string& routing_key) {
   std::vector<OutgoingMessage> messages;
+  messages.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     messages.push_back({topology.exchange,
                         routing_key,
