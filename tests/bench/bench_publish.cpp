@@ -134,15 +134,20 @@ int main(int argc, char** argv) {
   }
 
   amqp_connection_info info;
+  amqp_default_connection_info(&info);
   if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) Die("cannot parse the AMQP URL");
+  // amqp_parse_url has already decoded "%2f"; an empty path means the default vhost.
+  const char* vhost = (info.vhost == nullptr || info.vhost[0] == '\0') ? "/" : info.vhost;
   amqp_connection_state_t conn = amqp_new_connection();
   amqp_socket_t* socket = amqp_tcp_socket_new(conn);
   if (socket == nullptr) Die("cannot create a socket");
   if (const int rc = amqp_socket_open(socket, info.host, info.port); rc != AMQP_STATUS_OK) {
     Die(std::string("cannot connect: ") + amqp_error_string2(rc));
   }
-  amqp_login(conn, info.vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
-  CheckReply(conn, "login");
+  // amqp_login returns its reply; amqp_get_rpc_reply does not report it (it stays NONE).
+  const amqp_rpc_reply_t login =
+      amqp_login(conn, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
+  if (login.reply_type != AMQP_RESPONSE_NORMAL) Die("login refused (user, password or vhost)");
   amqp_channel_open(conn, 1);
   CheckReply(conn, "channel.open");
   amqp_confirm_select(conn, 1);

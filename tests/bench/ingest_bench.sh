@@ -109,7 +109,13 @@ until [[ -n $(queue_depth) ]]; do
   sleep 0.5
 done
 stop_ingestor
-[[ $(queue_depth) == 0 ]] || die "analytics.events is not empty before the run ($(queue_depth) messages)"
+# A run that failed midway may have left messages behind.
+rabbit_ctl "$run" -q purge_queue analytics.events >/dev/null
+deadline=$((SECONDS + 60))
+until [[ $(queue_depth) == 0 ]]; do
+  ((SECONDS < deadline)) || die "analytics.events is not empty before the run ($(queue_depth) messages)"
+  sleep 0.5
+done
 
 # --- (a) baseline: the bare consumer ---------------------------------------------------------
 log "(a) publishing $events events"
@@ -125,8 +131,12 @@ bare_rate=$(json_field rate <<<"$bare_out")
 log "(b) publishing $events events"
 pub_b=$("$publish" "$AMQP_URL" vecton.events "$tenant" "$events" "b$(date +%s)") || die "bench_publish"
 log "(b) published: $pub_b"
-depth=$(queue_depth)
-[[ $depth == "$events" ]] || die "expected $events queued messages, found $depth"
+# The broker's queue statistics lag behind the confirms by a few seconds.
+deadline=$((SECONDS + 60))
+until [[ $(queue_depth) == "$events" ]]; do
+  ((SECONDS < deadline)) || die "expected $events queued messages, found $(queue_depth)"
+  sleep 0.5
+done
 log "(b) ingestor draining"
 t0=$(now_ms)
 start_ingestor
