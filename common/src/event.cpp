@@ -66,6 +66,9 @@ size_t CountChars(std::string_view s) {
   return n;
 }
 
+// PostgreSQL's text type can't hold U+0000, so no stored string may contain it.
+bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
 bool IsDnsLabel(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -133,6 +136,10 @@ class FieldReader {
       Fail(key, fmt::format("must be a string, got {}", JsonValue::KindName(v->kind())));
       return std::nullopt;
     }
+    if (HasNul(v->text())) {
+      Fail(key, "must not contain NUL characters (\\u0000)");
+      return std::nullopt;
+    }
     return v->text();
   }
   // Required free text must also be non-empty.
@@ -141,6 +148,10 @@ class FieldReader {
     if (v == nullptr) return {};
     if (!v->is_string() || v->text().empty()) {
       Fail(key, fmt::format("must be a non-empty string, got {}", Describe(*v)));
+      return {};
+    }
+    if (HasNul(v->text())) {
+      Fail(key, "must not contain NUL characters (\\u0000)");
       return {};
     }
     return v->text();
@@ -218,6 +229,10 @@ class FieldReader {
     const size_t chars = CountChars(v.text());
     if (chars == 0 || chars > kMaxIdChars) {
       Fail(key, fmt::format("must be a string of 1..128 characters, got {} characters", chars));
+      return std::nullopt;
+    }
+    if (HasNul(v.text())) {
+      Fail(key, "must not contain NUL characters (\\u0000)");
       return std::nullopt;
     }
     return v.text();

@@ -515,3 +515,10 @@ TEST_CASE("reasons stay one bounded line whatever the input") {
   CHECK(reason.rfind("envelope: tenant must be a DNS label (a-z, 0-9, '-'), got 'A\\n\\u0007A\\n\\u0007", 0) == 0);
   CHECK(reason.substr(reason.size() - 4) == "...'");
 }
+
+TEST_CASE("strings with NUL characters are rejected: PostgreSQL text cannot store them") {
+  CHECK(DecodeError(Envelope("customer.created", R"({"customer_id":"a\u0000b"})")) ==
+        "customer.created: data.customer_id must not contain NUL characters (\\u0000)");
+  CHECK(DecodeError(Envelope("customer.created", R"({"customer_id":"a","country":"H\u0000U"})")) ==
+        "customer.created: data.country must not contain NUL characters (\\u0000)");
+}
