@@ -30,6 +30,7 @@ struct HttpRequest {
   // Header lookups are by lower-case name.
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t content_length = -1;  // -1: unknown (no Content-Length)
+  std::string body;             // read for POST only, at most kMaxBodyBytes
   const std::string* Header(std::string_view lower_name) const;
 };
 
@@ -52,6 +53,10 @@ class Handler {
  private:
   HttpResponse Dispatch(const HttpRequest& request, std::string& route, std::string& tenant,
                         std::string& cache_state);
+  // The custom report routes (/reports/catalog, /reports, /reports/{id}[/export]) after
+  // authentication; see handler.cpp.
+  HttpResponse DispatchCustom(const HttpRequest& request, int kind, const std::string& report_id,
+                              const TenantInfo& tenant, std::string& cache_state);
   Database& db_;
   ReportCache& cache_;
   Authenticator& auth_;

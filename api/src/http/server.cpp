@@ -35,6 +35,15 @@ struct Server::Impl {
     if (request.headers().has(web::http::header_names::content_length)) {
       req.content_length = static_cast<int64_t>(request.headers().content_length());
     }
+    // Only POST carries a body (custom report definitions); one larger than the limit is not
+    // read, the handler answers 413 from its length.
+    if (req.method == "POST" && req.content_length <= kMaxBodyBytes) {
+      std::vector<unsigned char> body = request.extract_vector().get();
+      req.body.assign(body.begin(), body.end());
+      if (static_cast<int64_t>(req.body.size()) > kMaxBodyBytes) {
+        req.content_length = static_cast<int64_t>(req.body.size());
+      }
+    }
     HttpResponse res = handler.Handle(req);
     http_response response(static_cast<web::http::status_code>(res.status));
     for (auto& [name, value] : res.headers) {

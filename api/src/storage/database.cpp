@@ -81,12 +81,19 @@ void Database::Return(std::unique_ptr<pqxx::connection> conn) {
 }
 
 void Database::Read(const std::string& tenant,
-                    const std::function<void(pqxx::transaction_base&)>& fn) {
+                    const std::function<void(pqxx::transaction_base&)>& fn, bool write) {
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<pqxx::connection> conn = Borrow();
     bool started = false;  // past the first statement: no retry, the work may have run
     try {
-      pqxx::read_transaction tx(*conn);
+      // Saved reports are the only writes; everything else reads.
+      std::unique_ptr<pqxx::dbtransaction> owned;
+      if (write) {
+        owned = std::make_unique<pqxx::work>(*conn);
+      } else {
+        owned = std::make_unique<pqxx::read_transaction>(*conn);
+      }
+      pqxx::dbtransaction& tx = *owned;
       if (!tenant.empty()) tx.exec_prepared(kSetTenant, tenant);
       started = true;
       fn(tx);
@@ -170,6 +177,68 @@ ReportOutput Database::RunReport(ReportId report, const ReportRequest& req, Json
     }
   });
   return output;
+}
+
+custom::CustomResult Database::RunCustomReport(const custom::Definition& definition,
+                                               const ReportRequest& req) {
+  custom::CustomResult result;
+  Read(req.tenant.id, [&](pqxx::transaction_base& tx) {
+    result = custom::RunCustomReport(tx, definition, req);
+  });
+  return result;
+}
+
+namespace {
+constexpr const char* kCreatedAt =
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}  // namespace
+
+std::string Database::SaveReport(const std::string& tenant, const std::string& id,
+                                 const std::string& name, const std::string& definition_json) {
+  std::string created_at;
+  Read(tenant, [&](pqxx::transaction_base& tx) {
+    created_at = tx.exec_params1(std::string("INSERT INTO saved_reports (tenant_id, report_id, "
+                                             "name, definition) VALUES ($1, $2, $3, $4::jsonb) "
+                                             "RETURNING ") + kCreatedAt,
+                                 tenant, id, name, definition_json)[0].c_str();
+  }, true);
+  return created_at;
+}
+
+std::vector<SavedReport> Database::ListReports(const std::string& tenant) {
+  std::vector<SavedReport> reports;
+  Read(tenant, [&](pqxx::transaction_base& tx) {
+    pqxx::result r = tx.exec_params(
+        std::string("SELECT report_id, name, definition::text, ") + kCreatedAt +
+            " FROM saved_reports WHERE tenant_id = $1 ORDER BY created_at, report_id",
+        tenant);
+    for (const auto& row : r) {
+      reports.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str()});
+    }
+  });
+  return reports;
+}
+
+std::optional<SavedReport> Database::LoadReport(const std::string& tenant, const std::string& id) {
+  std::optional<SavedReport> report;
+  Read(tenant, [&](pqxx::transaction_base& tx) {
+    pqxx::result r = tx.exec_params(
+        std::string("SELECT report_id, name, definition::text, ") + kCreatedAt +
+            " FROM saved_reports WHERE tenant_id = $1 AND report_id = $2",
+        tenant, id);
+    if (!r.empty()) report = SavedReport{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str()};
+  });
+  return report;
+}
+
+bool Database::DeleteReport(const std::string& tenant, const std::string& id) {
+  bool deleted = false;
+  Read(tenant, [&](pqxx::transaction_base& tx) {
+    deleted = !tx.exec_params("DELETE FROM saved_reports WHERE tenant_id = $1 AND report_id = $2 "
+                              "RETURNING report_id",
+                              tenant, id).empty();
+  }, true);
+  return deleted;
 }
 
 Status Database::Ping() {

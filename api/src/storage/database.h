@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "custom/execute.h"
 #include "errors.h"
 #include "reports/report.h"
 #include "vecton/result.h"
@@ -38,6 +39,14 @@ enum class ReportId {
   kCustomers,
   kInventory,
   kCampaigns,
+};
+
+// A saved custom report (saved_reports row).
+struct SavedReport {
+  std::string id;
+  std::string name;
+  std::string definition;  // canonical JSON (custom::DefinitionJson)
+  std::string created_at;  // "2026-11-25T10:00:00Z"
 };
 
 struct TenantSettings {
@@ -72,6 +81,18 @@ class Database {
   // Throws StorageUnavailable / StorageError.
   ReportOutput RunReport(ReportId report, const ReportRequest& req, JsonWriter& out);
 
+  // Runs a validated custom report in a read-only transaction as `req.tenant.id`.
+  custom::CustomResult RunCustomReport(const custom::Definition& definition,
+                                       const ReportRequest& req);
+
+  // Saved reports of `tenant`, each statement in a transaction with vecton.tenant set, so
+  // row-level security keeps every tenant to its own rows. Save returns created_at.
+  std::string SaveReport(const std::string& tenant, const std::string& id,
+                         const std::string& name, const std::string& definition_json);
+  std::vector<SavedReport> ListReports(const std::string& tenant);
+  std::optional<SavedReport> LoadReport(const std::string& tenant, const std::string& id);
+  bool DeleteReport(const std::string& tenant, const std::string& id);  // false: no such report
+
   // "SELECT 1" on a pooled connection: for /ready and the start-up check.
   Status Ping();
 
@@ -81,7 +102,8 @@ class Database {
   std::unique_ptr<pqxx::connection> Open();
   // Runs fn(tx) in a read-only transaction with vecton.tenant set ("" = not set), retrying
   // once on a connection found broken at the first statement.
-  void Read(const std::string& tenant, const std::function<void(pqxx::transaction_base&)>& fn);
+  void Read(const std::string& tenant, const std::function<void(pqxx::transaction_base&)>& fn,
+            bool write = false);
 
   Options options_;
   std::string url_;  // options_.url with connect_timeout added
