@@ -14,7 +14,7 @@ constexpr std::array kSettings = {
     Setting{"db_schema", Setting::kString, "analytics", "PostgreSQL schema holding the tables"},
     Setting{"cache_ttl", Setting::kInt, "15", "report cache duration in minutes (0 = no cache)",
             0, 1440},
-    Setting{"database_url", Setting::kUrl, "postgresql://127.0.0.1:5432/vecton",
+    Setting{"database_url", Setting::kUrl, "postgresql:///analytics",
             "PostgreSQL URI; the token commands use it (owner role)"},
     Setting{"database_read_url", Setting::kUrl, "",
             "PostgreSQL URI the daemon reads from (a replica); empty = database_url"},

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "amqp/broker.h"
+#include "cache/generation.h"
 #include "producers/event_text.h"
 #include "producers/import.h"
 #include "producers/seed.h"
@@ -89,6 +91,23 @@ std::unique_ptr<amqp::Broker> BrokerOrExplain(const Config& config) {
     return nullptr;
   }
   return std::move(*broker);
+}
+
+// Tells the API caches that a command changed `tenants`' numbers, as the daemon does after
+// each batch: a fresh transaction id is a generation no cached answer was stored under.
+void BumpGenerations(const Config& config, pqxx::connection& conn,
+                     const std::set<std::string>& tenants, int64_t generation = 0) {
+  if (tenants.empty()) return;
+  if (generation == 0) {
+    pqxx::work tx(conn);
+    generation = tx.exec("SELECT txid_current()")[0][0].as<int64_t>();
+    tx.commit();
+  }
+  cache::GenerationPublisher publisher(config.Get("redis_url"));
+  if (!publisher.Bump(tenants, generation)) {
+    std::cerr << "analytics-ingestor: warning: Redis unreachable; cached API answers for "
+              << "these tenants may be served until they expire (cache_ttl)\n";
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -193,6 +212,7 @@ int Tenant(const Config& config, std::span<char*> args) {
       return Fail(st.error());
     }
   }
+  if (action == "set") BumpGenerations(config, *conn, {name});
   return 0;
 }
 
@@ -229,6 +249,7 @@ int RebuildCommand(const Config& config, std::span<char*> args) {
   if (!conn) return 1;
   try {
     if (Status st = storage::Rebuild(*conn, rebuild, std::cerr); !st) return Fail(st.error());
+    BumpGenerations(config, *conn, {rebuild.tenant});
   } catch (const std::exception& e) {
     return Fail(std::string("rebuild failed: ") + e.what());
   }
@@ -284,6 +305,7 @@ int Replay(const Config& config, std::span<char*> args) {
     } catch (const std::exception& e) {
       return Fail(std::string("replay: batch not stored: ") + e.what());
     }
+    BumpGenerations(config, *conn, result.touched_tenants, result.generation);
     if (Status st = broker->Ack(batch->back().delivery_tag, true); !st) return Fail(st.error());
     read += batch->size();
     ingested += result.ingested;
@@ -298,10 +320,6 @@ int Replay(const Config& config, std::span<char*> args) {
   std::cout << "replay done: " << read << " events read, " << ingested << " new, " << duplicates
             << " already stored, " << invalid << " invalid (skipped; they were dead-lettered "
             << "when first consumed)\n";
-  if (ingested > 0) {
-    std::cout << "note: cache generations are bumped by the daemon's next batch; run replay "
-                 "while the daemon runs, or restart the API caches' TTL\n";
-  }
   return 0;
 }
 

@@ -1,8 +1,9 @@
 // The report cache: Redis shared by all instances, plus an optional in-process hot copy.
 //
 // DESIGN
-// Keys follow the ingestor's generation scheme: `vecton:gen:<tenant>` is bumped (INCR, then
-// PUBLISH on `vecton:gen`) after every commit that touched the tenant, and an answer is stored
+// Keys follow the ingestor's generation scheme: `vecton:gen:<tenant>` is set to the committing
+// transaction's id (unique, never reused), then `vecton:gen` is published, after every commit
+// that touched the tenant (ingestor/src/cache/generation.h), and an answer is stored
 // under `vecton:cache:<tenant>:<generation>:<route>?<normalized query>` with EX = the TTL. A
 // lookup reads the generation and the entry in ONE round trip (a tiny Lua script), so an answer
 // is never older than the tenant's last commit.
