@@ -94,7 +94,8 @@ std::span<const Setting> ApiSettings() { return kSettings; }
 Result<ApiConfig> LoadApiConfig(const std::string& yaml_path) {
   Result<Config> loaded = Config::Load(ApiSettings(), yaml_path);
   if (!loaded) return Error(loaded.error());
-  ApiConfig cfg{.raw = std::move(*loaded)};
+  ApiConfig cfg;
+  cfg.raw = std::move(*loaded);
   const Config& c = cfg.raw;
 
   cfg.app_url = c.Get("app_url");
