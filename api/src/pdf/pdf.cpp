@@ -174,9 +174,13 @@ std::string RenderPdf(const PdfReport& r) {
       widths[c] = std::max(widths[c], std::min(220.0, TextWidth(cr, r.rows[i][c]) + 8));
     }
   }
+  // Too wide: a smaller font (text width is proportional to its size) rather than cut cells;
+  // too narrow: the spare width spread over the columns.
   double sum = 0;
   for (double w : widths) sum += w;
-  for (double& w : widths) w *= kContentWidth / std::max(sum, 1.0);
+  const double scale = kContentWidth / std::max(sum, 1.0);
+  const double cell_font = kCellFont * std::clamp(scale, 0.7, 1.0);
+  for (double& w : widths) w *= scale;
 
   // ---- the first page's layout, then pagination ----
   const double header_bottom = kMargin + 58;
@@ -239,7 +243,7 @@ std::string RenderPdf(const PdfReport& r) {
     cairo_set_source_rgb(cr, 0.90, 0.93, 0.97);
     cairo_rectangle(cr, kMargin, y, kContentWidth, kRowHeight);
     cairo_fill(cr);
-    Font(cr, kCellFont, true);
+    Font(cr, cell_font, true);
     Gray(cr, 0.05);
     double x = kMargin;
     for (size_t c = 0; c < columns; ++c) {
@@ -249,7 +253,7 @@ std::string RenderPdf(const PdfReport& r) {
       x += widths[c];
     }
     y += kRowHeight;
-    Font(cr, kCellFont);
+    Font(cr, cell_font);
     for (size_t i = pages[page].first; i < pages[page].second; ++i) {
       if ((i - pages[page].first) % 2 == 1) {
         Gray(cr, 0.965);
