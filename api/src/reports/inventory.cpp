@@ -18,6 +18,7 @@
 // - days_of_cover of a product with level <= 0 is 0; null without sales in the last 30 days.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "reports/queries.h"
@@ -123,8 +124,13 @@ struct InventoryRange {
   Money received_cost;
 };
 
+// `only`: when set, the products to count (a category filter); the others are skipped.
 InventoryRange ReadInventoryRange(pqxx::transaction_base& tx, const std::string& tenant,
-                                  CivilDate first, CivilDate last) {
+                                  CivilDate first, CivilDate last,
+                                  const std::set<std::string>* only) {
+  auto skip = [only](const pqxx::field& product) {
+    return only != nullptr && !only->contains(product.c_str());
+  };
   InventoryRange out;
   const int64_t first_days = first.ToDays();
   const size_t days = static_cast<size_t>(last.ToDays() - first_days + 1);
@@ -147,7 +153,7 @@ InventoryRange ReadInventoryRange(pqxx::transaction_base& tx, const std::string&
            " greatest(stock_level, 0) FROM s",
            tenant, from, to)) {
     const int64_t d0 = r[1].as<int64_t>(), d1 = r[2].as<int64_t>(), level = r[3].as<int64_t>();
-    if (d1 <= d0) continue;
+    if (d1 <= d0 || skip(r[0])) continue;
     out.products[r[0].c_str()].level_days += level * (d1 - d0);
     delta[static_cast<size_t>(d0)] += level;
     delta[static_cast<size_t>(d1)] -= level;
@@ -160,6 +166,7 @@ InventoryRange ReadInventoryRange(pqxx::transaction_base& tx, const std::string&
            " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
            " AND day BETWEEN $2::date AND $3::date GROUP BY product_id",
            tenant, from, to)) {
+    if (skip(r[0])) continue;
     out.products[r[0].c_str()].units_sold = ReadInt(r[1]);
   }
   for (const pqxx::row& r : tx.exec_params(
@@ -167,6 +174,7 @@ InventoryRange ReadInventoryRange(pqxx::transaction_base& tx, const std::string&
            " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
            " AND day BETWEEN $2::date AND $3::date",
            tenant, from, to)) {
+    if (skip(r[0])) continue;
     RangeStock& p = out.products[r[0].c_str()];
     const int64_t units = ReadInt(r[2]);
     const Money cost = ReadMoney(r[3]);
@@ -210,10 +218,23 @@ namespace vecton::api {
 
 ReportOutput InventoryReport(pqxx::transaction_base& tx, const ReportRequest& req, JsonWriter& out) {
   using namespace reports;  // NOLINT(google-build-using-namespace): the report's own helpers
-  const std::vector<ProductStock> products = ReadProductStock(tx, req);
+  std::vector<ProductStock> products = ReadProductStock(tx, req);
+  // category_id restricts everything (list, totals, series) to the category's products.
+  std::optional<std::set<std::string>> only;
+  if (req.category_id) {
+    only.emplace();
+    for (const pqxx::row& r : tx.exec_params(
+             "SELECT product_id FROM products WHERE tenant_id = $1"
+             " AND tenant_id = current_setting('vecton.tenant') AND category_id = $2",
+             req.tenant.id, *req.category_id)) {
+      only->insert(r[0].c_str());
+    }
+    std::erase_if(products, [&](const ProductStock& p) { return !only->contains(p.product_id); });
+  }
   const StockSummary summary = Summarize(products);
   const CivilDate first = req.range.first_day, last = req.range.last_day;
-  const InventoryRange range = ReadInventoryRange(tx, req.tenant.id, first, last);
+  const InventoryRange range =
+      ReadInventoryRange(tx, req.tenant.id, first, last, only ? &*only : nullptr);
   const double days = static_cast<double>(last.ToDays() - first.ToDays() + 1);
 
   Range series_range = req.range;
