@@ -97,7 +97,8 @@ const JsonValue& At(const JsonValue& root, const std::string& path) {
     std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
     if (v->is_array()) {
       size_t i = std::stoul(part);
-      REQUIRE_MESSAGE(i < v->items().size(), path << ": index " << i << " of " << v->items().size());
+      REQUIRE_MESSAGE(i < v->items().size(),
+                      path << ": index " << i << " of " << v->items().size());
       v = &v->items()[i];
     } else {
       v = v->Find(part);
@@ -113,8 +114,12 @@ std::string T(const JsonValue& root, const std::string& path) {
   const JsonValue& v = At(root, path);
   return v.is_null() ? "null" : v.text();
 }
-size_t Size(const JsonValue& root, const std::string& path) { return At(root, path).items().size(); }
-double Num(const JsonValue& root, const std::string& path) { return std::stod(At(root, path).text()); }
+size_t Size(const JsonValue& root, const std::string& path) {
+  return At(root, path).items().size();
+}
+double Num(const JsonValue& root, const std::string& path) {
+  return std::stod(At(root, path).text());
+}
 
 // ---- events -----------------------------------------------------------------------------
 
@@ -172,31 +177,40 @@ void PublishHistory(const std::string& t) {
                 const std::string& data, const char* source = "webshop") {
     return std::pair(type, CloudEvent(type, id, t, time, data, source));
   };
-  const std::string p1 = R"("product_id":"p1","sku":"SAP-1","name":"Kötött sapka","category_id":1,"category_name":"Ruházat")";
-  const std::string p2 = R"("product_id":"p2","sku":"BOG-2","name":"Bögre","category_id":2,"category_name":"Konyha")";
-  const std::string p3 = R"("product_id":"p3","sku":"SAL-3","name":"Sál","category_id":1,"category_name":"Ruházat")";
+  const std::string p1 =
+      R"("product_id":"p1","sku":"SAP-1","name":"Kötött sapka","category_id":1,"category_name":"Ruházat")";
+  const std::string p2 =
+      R"("product_id":"p2","sku":"BOG-2","name":"Bögre","category_id":2,"category_name":"Konyha")";
+  const std::string p3 =
+      R"("product_id":"p3","sku":"SAL-3","name":"Sál","category_id":1,"category_name":"Ruházat")";
   pub.Publish({
       ev("order.created", "e6", "2026-10-14T10:00:00+02:00",
          R"({"order_id":"o6","customer_id":"c4","currency":"HUF","total":"600",
-             "items":[{)" + p3 + R"(,"quantity":2,"unit_price":"300"}]})"),
+             "items":[{)" +
+             p3 + R"(,"quantity":2,"unit_price":"300"}]})"),
       ev("order.created", "e5", "2026-10-22T12:00:00+02:00",
          R"({"order_id":"o5","customer_id":null,"currency":"HUF","total":"500",
-             "items":[{)" + p2 + R"(,"quantity":1,"unit_price":"500"}]})"),
+             "items":[{)" +
+             p2 + R"(,"quantity":1,"unit_price":"500"}]})"),
       ev("order.status_changed", "s5", "2026-10-23T09:00:00+02:00",
          R"({"order_id":"o5","status":"cancelled"})"),
       ev("order.created", "e1", "2026-10-24T10:00:00+02:00",
          R"({"order_id":"o1","customer_id":"c1","currency":"HUF","total":"2500","campaign_id":"m1",
-             "items":[{)" + p1 + R"(,"quantity":2,"unit_price":"1000"},{)" + p2 +
+             "items":[{)" +
+             p1 + R"(,"quantity":2,"unit_price":"1000"},{)" + p2 +
              R"(,"quantity":1,"unit_price":"500"}]})"),
       ev("order.created", "e2", "2026-10-25T02:30:00+02:00",
          R"({"order_id":"o2","customer_id":"c2","currency":"HUF","total":"300",
-             "items":[{)" + p3 + R"(,"quantity":1,"unit_price":"300"}]})"),
+             "items":[{)" +
+             p3 + R"(,"quantity":1,"unit_price":"300"}]})"),
       ev("order.created", "e3", "2026-10-25T02:30:00+01:00",
          R"({"order_id":"o3","customer_id":"c1","currency":"HUF","total":"600","campaign_id":"m1",
-             "items":[{)" + p2 + R"(,"quantity":3,"unit_price":"200"}]})"),
+             "items":[{)" +
+             p2 + R"(,"quantity":3,"unit_price":"200"}]})"),
       ev("order.created", "e4", "2026-10-26T09:00:00+01:00",
          R"({"order_id":"o4","customer_id":"c3","currency":"HUF","total":"1000",
-             "items":[{)" + p1 + R"(,"quantity":1,"unit_price":"1000"}]})"),
+             "items":[{)" +
+             p1 + R"(,"quantity":1,"unit_price":"1000"}]})"),
       ev("order.status_changed", "s1", "2026-10-27T10:00:00+01:00",
          R"({"order_id":"o1","status":"refunded","refund_amount":"500"})"),
       ev("customer.created", "u4", "2026-10-10T09:00:00+02:00", R"({"customer_id":"c4"})", "crm"),
@@ -213,15 +227,19 @@ void PublishHistory(const std::string& t) {
       ev("product.stock_changed", "k3", "2026-10-22T08:00:00+02:00",
          R"({"product_id":"p3","stock_level":0})"),
       ev("stock.received", "r1", "2026-10-23T07:00:00+02:00",
-         R"({"product_id":"p1","quantity":10,"unit_cost":"250","supplier_id":"sup-1"})", "warehouse"),
+         R"({"product_id":"p1","quantity":10,"unit_cost":"250","supplier_id":"sup-1"})",
+         "warehouse"),
       ev("campaign.sent", "m1", "2026-10-19T09:00:00+02:00",
          R"({"campaign_id":"m1","name":"Őszi akció","channel":"email","recipients":4,"cost":"1000.00"})",
          "crm"),
       ev("campaign.sent", "m2", "2026-10-21T09:00:00+02:00",
          R"({"campaign_id":"m2","name":"=1+2","channel":"sms","recipients":0})", "crm"),
-      ev("email.opened", "x1", "2026-10-19T10:00:00+02:00", R"({"campaign_id":"m1","customer_id":"c1"})", "crm"),
-      ev("email.opened", "x2", "2026-10-19T11:00:00+02:00", R"({"campaign_id":"m1","customer_id":"c1"})", "crm"),
-      ev("email.opened", "x3", "2026-10-19T12:00:00+02:00", R"({"campaign_id":"m1","customer_id":"c2"})", "crm"),
+      ev("email.opened", "x1", "2026-10-19T10:00:00+02:00",
+         R"({"campaign_id":"m1","customer_id":"c1"})", "crm"),
+      ev("email.opened", "x2", "2026-10-19T11:00:00+02:00",
+         R"({"campaign_id":"m1","customer_id":"c1"})", "crm"),
+      ev("email.opened", "x3", "2026-10-19T12:00:00+02:00",
+         R"({"campaign_id":"m1","customer_id":"c2"})", "crm"),
   });
   WaitForEvents(t, 21);
 }
@@ -240,7 +258,8 @@ const Tenant& HistoryTenant() {
 
 }  // namespace
 
-TEST_CASE("e2e sales: DST week daily, weekly and hourly, refund on a later day, category, compare") {
+TEST_CASE(
+    "e2e sales: DST week daily, weekly and hourly, refund on a later day, category, compare") {
   const Tenant& t = HistoryTenant();
   ApiProcess api;
 
@@ -429,7 +448,8 @@ TEST_CASE("e2e products, customers, inventory and campaigns match the published 
   CHECK(T(inventory, "data.items.0.received_units") == "10");
   // 40 held on 6 of the 7 days: average 240 / 7; turnover 2 / (240 / 7).
   CHECK(Num(inventory, "data.items.0.average_stock") == doctest::Approx(240.0 / 7).epsilon(1e-5));
-  CHECK(Num(inventory, "data.items.0.turnover_rate") == doctest::Approx(2 / (240.0 / 7)).epsilon(1e-5));
+  CHECK(Num(inventory, "data.items.0.turnover_rate") ==
+        doctest::Approx(2 / (240.0 / 7)).epsilon(1e-5));
   CHECK(T(inventory, "data.items.1.status") == "low_stock");
   CHECK(T(inventory, "data.items.2.status") == "out_of_stock");
   CHECK(T(inventory, "data.items.2.turnover_rate") == "null");  // never held stock
@@ -439,8 +459,8 @@ TEST_CASE("e2e products, customers, inventory and campaigns match the published 
   CHECK(T(inventory, "data.series.2.stock_units") == "43");
   CHECK(T(inventory, "data.series.4.received_units") == "10");
   // Category 1 (p1, p3): the list, the totals and the series count only those products.
-  JsonValue apparel_stock = Body(
-      Get(api, "/api/reports/inventory?from=2026-10-19&to=2026-10-25&category_id=1", t.token));
+  JsonValue apparel_stock =
+      Body(Get(api, "/api/reports/inventory?from=2026-10-19&to=2026-10-25&category_id=1", t.token));
   CHECK(T(apparel_stock, "data.totals.products") == "2");
   CHECK(T(apparel_stock, "data.total_count") == "2");
   CHECK(T(apparel_stock, "data.totals.stock_units") == "40");
@@ -498,7 +518,8 @@ TEST_CASE("e2e errors, conditional requests and operations routes have the docum
   Record("POST", "/api/reports/sales", post);
   CHECK(post.status == 405);
   CHECK(post.Header("allow") == "GET");
-  HttpResult large = HttpRequestRaw(api.port(), "GET", "/api/dashboard", {}, std::string(2 << 20, 'x'));
+  HttpResult large =
+      HttpRequestRaw(api.port(), "GET", "/api/dashboard", {}, std::string(2 << 20, 'x'));
   Record("GET", "/api/dashboard", large);
   CHECK(large.status == 413);
   CHECK(Get(api, "/api/health", "").status == 200);
@@ -506,7 +527,8 @@ TEST_CASE("e2e errors, conditional requests and operations routes have the docum
   CHECK(Get(api, "/api/metrics", "").status == 200);
 }
 
-TEST_CASE("e2e dashboards show an order placed now, and the next ingested event invalidates the cache") {
+TEST_CASE(
+    "e2e dashboards show an order placed now, and the next ingested event invalidates the cache") {
   Tenant t = MakeTenant("live");
   IngestorProcess ingestor;
   EventPublisher pub;
@@ -531,8 +553,8 @@ TEST_CASE("e2e dashboards show an order placed now, and the next ingested event 
   // unlikely case that midnight passed between the order and the request.
   const bool same_day = T(dashboard, "range.to") == BudapestDate(placed);
   for (const char* span : {"today", "week", "month", "year_to_date"}) {
-    for (const char* field : {"from", "revenue", "orders", "average_order_value",
-                              "change.revenue", "change.orders", "change.average_order_value"}) {
+    for (const char* field : {"from", "revenue", "orders", "average_order_value", "change.revenue",
+                              "change.orders", "change.average_order_value"}) {
       At(dashboard, std::string("data.sales.") + span + "." + field);
     }
   }
@@ -551,10 +573,10 @@ TEST_CASE("e2e dashboards show an order placed now, and the next ingested event 
   }
 
   JsonValue sales = Body(Get(api, "/api/dashboard/sales", t.token));
-  for (const char* field : {"spans.today.totals.net_revenue", "spans.week.previous.orders",
-                            "spans.month.change.revenue", "spans.year_to_date.from",
-                            "fulfillment.orders", "fulfillment.median_hours_to_ship",
-                            "fulfillment.orders_by_status"}) {
+  for (const char* field :
+       {"spans.today.totals.net_revenue", "spans.week.previous.orders",
+        "spans.month.change.revenue", "spans.year_to_date.from", "fulfillment.orders",
+        "fulfillment.median_hours_to_ship", "fulfillment.orders_by_status"}) {
     At(sales, std::string("data.") + field);
   }
   CHECK(Size(sales, "data.month_daily") == std::stoul(T(dashboard, "range.to").substr(8, 2)));
@@ -592,19 +614,20 @@ TEST_CASE("e2e dashboards show an order placed now, and the next ingested event 
   REQUIRE(T(before, "data.totals.orders") == "1");
   HttpResult hit = Get(api, target, t.token);
   REQUIRE(hit.Header("x-cache") == "hit");
-  pub.Publish("order.created",
-              CloudEvent("order.created", "n2", t.id, UtcNow(-1),
-                         R"({"order_id":"n2","currency":"HUF","total":"250.50",
+  pub.Publish("order.created", CloudEvent("order.created", "n2", t.id, UtcNow(-1),
+                                          R"({"order_id":"n2","currency":"HUF","total":"250.50",
                              "items":[{"product_id":"p1","quantity":1,"unit_price":"250.50"}]})"));
   HttpResult fresh;
   bool stale_only = true;
-  const bool updated = WaitFor([&] {
-    fresh = Get(api, target, t.token);
-    JsonValue doc = Body(fresh);
-    if (T(doc, "data.totals.orders") == "1") return false;
-    stale_only = false;
-    return true;
-  }, std::chrono::seconds(15));
+  const bool updated = WaitFor(
+      [&] {
+        fresh = Get(api, target, t.token);
+        JsonValue doc = Body(fresh);
+        if (T(doc, "data.totals.orders") == "1") return false;
+        stale_only = false;
+        return true;
+      },
+      std::chrono::seconds(15));
   REQUIRE_MESSAGE(updated, "the new order never showed: " << fresh.body);
   CHECK_FALSE(stale_only);
   CHECK(fresh.Header("x-cache") == "miss");
