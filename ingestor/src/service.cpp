@@ -71,6 +71,7 @@ class Consumer {
         Log(LogLevel::kInfo, "ingestor ready", {{"queue", topology_.queue}});
         ready_sent = true;
       }
+      const auto receive_start = std::chrono::steady_clock::now();
       auto batch = broker_->NextBatch(static_cast<size_t>(config_.GetInt("batch_size")),
                                       std::chrono::milliseconds(500),
                                       std::chrono::milliseconds(config_.GetInt("batch_linger_ms")));
@@ -82,6 +83,7 @@ class Consumer {
         generations_.Flush();
         continue;
       }
+      receive_time_ = std::chrono::steady_clock::now() - receive_start;
       Process(*batch);
     }
     sd_notify(0, "STOPPING=1");
@@ -176,6 +178,7 @@ class Consumer {
     bodies.reserve(batch.size());
     for (const amqp::Message& m : batch) bodies.push_back(m.body);
 
+    const auto store_start = std::chrono::steady_clock::now();
     std::optional<storage::BatchResult> result;
     try {
       result = IngestWithRetry(bodies);
@@ -185,6 +188,7 @@ class Consumer {
       result = IngestOneByOne(bodies);
     }
     if (!result) return;  // stopping: the broker redelivers the batch
+    const auto store_time = std::chrono::steady_clock::now() - store_start;
 
     for (const std::string& t : result->registered_tenants) {
       Log(LogLevel::kWarn, "unknown tenant registered with the default settings",
@@ -214,7 +218,13 @@ class Consumer {
         {{"messages", std::to_string(batch.size())},
          {"ingested", std::to_string(result->ingested)},
          {"duplicates", std::to_string(result->duplicates)},
-         {"dead_lettered", std::to_string(result->rejected.size())}});
+         {"dead_lettered", std::to_string(result->rejected.size())},
+         {"receive_ms", std::to_string(Millis(receive_time_))},
+         {"store_ms", std::to_string(Millis(store_time))}});
+  }
+
+  static int64_t Millis(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   }
 
   const Config& config_;
@@ -224,6 +234,7 @@ class Consumer {
   std::unique_ptr<pqxx::connection> db_;
   std::unique_ptr<amqp::Broker> broker_;
   std::chrono::milliseconds backoff_{200};
+  std::chrono::steady_clock::duration receive_time_{};  // of the batch being processed
 };
 
 }  // namespace

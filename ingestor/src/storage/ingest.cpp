@@ -475,12 +475,16 @@ BatchResult IngestBatch(pqxx::connection& conn, const std::vector<std::string_vi
     }
     AggregateDelta delta;
     std::set<std::pair<std::string, std::string>> customers;
-    batch.Apply(&delta, &customers);
+    CustomerIncrements added;
+    batch.Apply(&delta, &customers, &added);
+    std::set<std::pair<std::string, std::string>> locked = customers;
+    added.Keys(&locked);
     std::vector<int64_t> customer_locks;
-    for (const auto& [t, c] : customers) customer_locks.push_back(LockId('c', t, c));
+    for (const auto& [t, c] : locked) customer_locks.push_back(LockId('c', t, c));
     LockAll(tx, customer_locks, /*shared=*/false);
     delta.Write(tx);
     RecomputeCustomers(tx, customers);
+    added.Write(tx, customers);
   }
 
   // 6. The other event types.

@@ -20,9 +20,11 @@
 //  5. Orders: load what is stored of the touched orders, fold in the new order.created and
 //     order.status_changed events, and add (contribution after - contribution before) to the
 //     aggregates (order_state.h). Status changes for orders not seen yet are only stored; the
-//     order's arrival applies them.
-//  6. The other event types: facts plus their aggregates; per-customer and per-campaign
-//     totals are recomputed from the facts for the keys touched.
+//     order's arrival applies them. A customer's totals are recomputed from their orders
+//     when one of them was stored before; a customer whose batch brought only new orders
+//     has them added to the stored totals (CustomerIncrements in order_store.h).
+//  6. The other event types: facts plus their aggregates; per-campaign totals are
+//     recomputed from the facts for the keys touched.
 //  7. txid_current() becomes the cache generation of every touched tenant: unique, so an API
 //     answer cached under an older generation is never taken for a newer one.
 #pragma once

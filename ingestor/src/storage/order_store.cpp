@@ -232,7 +232,8 @@ void OrderBatch::LoadStored() {
   }
 }
 
-void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers) {
+void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
+                       CustomerIncrements* added) {
   if (orders_.empty()) return;
   LoadStored();
 
@@ -286,7 +287,13 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers) {
     }
     OrderOutcome outcome = FoldStatus(*after, std::move(changes));
     delta->Add(tenant, Contribute(*after, outcome, zone), +1);
-    if (after->customer_id) customers->insert({tenant, *after->customer_id});
+    if (after->customer_id) {
+      if (added != nullptr && !p.stored) {
+        added->Add(tenant, *after, outcome, zone.LocalDate(after->placed_at));
+      } else {
+        customers->insert({tenant, *after->customer_id});
+      }
+    }
 
     if (!replace) {
       state_rows.Add(tenant, after->order_id, outcome);
@@ -339,6 +346,62 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers) {
         change_tenant.Take(), change_order.Take(), change_at.Take(), change_source.Take(),
         change_event.Take(), change_status.Take(), change_previous.Take(), change_refund.Take());
   }
+}
+
+void CustomerIncrements::Add(const std::string& tenant, const OrderFacts& order,
+                             const OrderOutcome& outcome, CivilDate day) {
+  Cell& cell = cells_[{tenant, *order.customer_id}];
+  // A cancelled order counts for nothing, but its customer still gets a row (as a recompute
+  // over only cancelled orders gives one, with zeros).
+  if (outcome.cancelled) return;
+  if (!cell.first || order.placed_at < *cell.first) {
+    cell.first = order.placed_at;
+    cell.first_day = day;
+  }
+  if (!cell.last || order.placed_at > *cell.last) cell.last = order.placed_at;
+  ++cell.orders;
+  cell.revenue += order.total;
+  cell.refunds += outcome.refunded_total;
+}
+
+void CustomerIncrements::Keys(std::set<TenantKey>* keys) const {
+  for (const auto& [key, cell] : cells_) keys->insert(key);
+}
+
+void CustomerIncrements::Write(pqxx::transaction_base& tx,
+                               const std::set<TenantKey>& recomputed) const {
+  PgArray tenant, customer, first, first_day, last, orders, revenue, refunds, net;
+  for (const auto& [key, cell] : cells_) {
+    if (recomputed.count(key)) continue;
+    tenant.Add(key.first);
+    customer.Add(key.second);
+    first.Add(OptionalTime(cell.first));
+    first_day.Add(cell.first ? std::optional(cell.first_day.ToString()) : std::nullopt);
+    last.Add(OptionalTime(cell.last));
+    orders.Add(cell.orders);
+    revenue.Add(cell.revenue.ToString(4));
+    refunds.Add(cell.refunds.ToString(4));
+    net.Add((cell.revenue - cell.refunds).ToString(4));
+  }
+  if (tenant.size() == 0) return;
+  // least/greatest skip NULLs; the first day follows the first order (equal instants have
+  // the same local day, so ties don't matter).
+  tx.exec_params(
+      "INSERT INTO customer_metrics AS m (tenant_id, customer_id, first_order_at, "
+      "first_order_day, last_order_at, orders, revenue, refunds, net_revenue) "
+      "SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::date[], "
+      "$5::timestamptz[], $6::int8[], $7::numeric[], $8::numeric[], $9::numeric[]) "
+      "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET "
+      "first_order_day = CASE WHEN m.first_order_at IS NULL OR "
+      "  excluded.first_order_at < m.first_order_at THEN excluded.first_order_day "
+      "  ELSE m.first_order_day END, "
+      "first_order_at = least(m.first_order_at, excluded.first_order_at), "
+      "last_order_at = greatest(m.last_order_at, excluded.last_order_at), "
+      "orders = m.orders + excluded.orders, revenue = m.revenue + excluded.revenue, "
+      "refunds = m.refunds + excluded.refunds, "
+      "net_revenue = m.net_revenue + excluded.net_revenue",
+      tenant.Take(), customer.Take(), first.Take(), first_day.Take(), last.Take(), orders.Take(),
+      revenue.Take(), refunds.Take(), net.Take());
 }
 
 void RecomputeCustomers(pqxx::transaction_base& tx, const std::set<TenantKey>& customers) {

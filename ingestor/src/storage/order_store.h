@@ -3,8 +3,9 @@
 //
 //   OrderBatch batch(tx, tenants, OrderBatch::Mode::kIngest);
 //   batch.AddCreated(event, order_created, fx_rate);  // and AddStatusChange(...)
-//   batch.Apply(&delta, &customers);                   // writes orders, items, changes
-//   delta.Write(tx); RecomputeCustomers(tx, customers);
+//   CustomerIncrements added;
+//   batch.Apply(&delta, &customers, &added);           // writes orders, items, changes
+//   delta.Write(tx); RecomputeCustomers(tx, customers); added.Write(tx, customers);
 //
 // In kRebuild mode the batch is given stored order ids only (AddStored), nothing is taken
 // out of the aggregates, every order's full contribution is added, and the derived order
@@ -29,6 +30,31 @@ namespace vecton::storage {
 
 using TenantKey = std::pair<std::string, std::string>;  // (tenant, id)
 
+// The customer_metrics change of customers whose batch brought only orders that were not
+// stored before. Their row (a pure function of their orders) can then be updated by adding
+// the new orders to it — counts and sums added, first and last order by least/greatest —
+// instead of being recomputed from every order of the customer, which grows with the
+// customer's history. Customers with a stored order in the batch are recomputed instead.
+class CustomerIncrements {
+ public:
+  void Add(const std::string& tenant, const OrderFacts& order, const OrderOutcome& outcome,
+           CivilDate day);
+  // Every customer added, for locking.
+  void Keys(std::set<TenantKey>* keys) const;
+  // Upserts the rows, leaving out the customers in `recomputed` (their recompute already
+  // counts the new orders).
+  void Write(pqxx::transaction_base& tx, const std::set<TenantKey>& recomputed) const;
+
+ private:
+  struct Cell {
+    std::optional<Timestamp> first, last;
+    CivilDate first_day;
+    int64_t orders = 0;
+    Money revenue, refunds;
+  };
+  std::map<TenantKey, Cell> cells_;
+};
+
 class OrderBatch {
  public:
   enum class Mode { kIngest, kRebuild };
@@ -43,8 +69,10 @@ class OrderBatch {
 
   // Loads the stored state of the batch's orders, writes the orders' new state and adds
   // (after - before) to `delta`; `customers` receives every customer whose totals may have
-  // changed.
-  void Apply(AggregateDelta* delta, std::set<TenantKey>* customers);
+  // changed — except, when `added` is given, the customers of orders not stored before,
+  // whose new orders go to `added` (a customer may be in both: then recompute it).
+  void Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
+             CustomerIncrements* added = nullptr);
 
  private:
   struct Created {
