@@ -121,6 +121,15 @@ IngestorProcess::~IngestorProcess() {
 int IngestorProcess::Stop(std::chrono::milliseconds deadline) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
+  return Wait(deadline);
+}
+
+void IngestorProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+int IngestorProcess::Wait(std::chrono::milliseconds deadline) {
+  if (pid_ <= 0) return -1;
   const auto until = std::chrono::steady_clock::now() + deadline;
   int status = 0;
   while (std::chrono::steady_clock::now() < until) {

@@ -46,6 +46,10 @@ class IngestorProcess {
   // SIGTERM and wait up to `deadline`; returns the exit status, or -1 on timeout.
   int Stop(std::chrono::milliseconds deadline = std::chrono::seconds(15));
   void Kill();  // SIGKILL, as a crash would
+  void Signal(int signal);
+  // Waits up to `deadline` for the process to exit by itself; returns the exit status (as
+  // Stop does), or -1 on timeout (the process is still running).
+  int Wait(std::chrono::milliseconds deadline);
 
  private:
   pid_t pid_ = -1;

@@ -1,6 +1,6 @@
 // The ingestor end to end: events published to a real RabbitMQ, consumed by the real
 // analytics-ingestor binary, aggregates read from the real PostgreSQL and compared with
-// values computed by hand or by this file's own simple model of the events it sent.
+// values computed by hand or by an independent model (model.h) of the events it sent.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "ingest_harness.h"
+#include "model.h"
 
 namespace vecton::testing {
 namespace {
@@ -140,98 +141,9 @@ TEST_CASE("every event type lands in the aggregates with the values computed by 
 }
 
 // ------------------------------------------------------------------------------------------
-// A random history, checked against this file's own model of the metric definitions.
+// A random history, checked against the independent model of the metric definitions (model.h).
 
 namespace {
-
-struct ModelOrder {
-  std::string id, customer, day;  // day: UTC date (the tenant is in UTC)
-  int64_t total_cents = 0, items = 0;
-  struct Change {
-    int64_t at;  // seconds
-    std::string status;
-    int64_t refund_cents;  // 0 = none given
-  };
-  std::vector<Change> changes;
-};
-
-// 1234 -> "12.34", as the events carry it.
-std::string Amount(int64_t cents) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%s%lld.%02lld", cents < 0 ? "-" : "",
-                static_cast<long long>(std::llabs(cents) / 100),
-                static_cast<long long>(std::llabs(cents) % 100));
-  return buffer;
-}
-
-// 1234 -> "12.3400", as PostgreSQL prints numeric(20,4).
-std::string Stored(int64_t cents) { return Amount(cents) + "00"; }
-
-std::string IsoUtc(int64_t seconds) {
-  time_t t = seconds;
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
-std::string DayOf(int64_t seconds) { return IsoUtc(seconds).substr(0, 10); }
-
-struct DayTotals {
-  int64_t orders = 0, revenue = 0, items = 0, cancelled = 0, refunds = 0;
-};
-
-// The metric definitions, applied the plain way: final status by latest change; cancelled
-// orders count only as cancelled; refunds on their own day; "refunded" without an amount
-// refunds what is left.
-std::map<std::string, DayTotals> Expected(const std::vector<ModelOrder>& orders) {
-  std::map<std::string, DayTotals> days;
-  for (const ModelOrder& o : orders) {
-    auto changes = o.changes;
-    std::sort(changes.begin(), changes.end(),
-              [](const auto& a, const auto& b) { return a.at < b.at; });
-    const bool cancelled = !changes.empty() && changes.back().status == "cancelled";
-    if (cancelled) {
-      days[o.day].cancelled += 1;
-      continue;
-    }
-    days[o.day].orders += 1;
-    days[o.day].revenue += o.total_cents;
-    days[o.day].items += o.items;
-    int64_t refunded = 0;
-    for (const auto& c : changes) {
-      int64_t amount = c.refund_cents;
-      if (amount == 0 && c.status == "refunded") amount = std::max<int64_t>(0, o.total_cents - refunded);
-      if (amount == 0) continue;
-      refunded += amount;
-      days[DayOf(c.at)].refunds += amount;
-    }
-  }
-  return days;
-}
-
-std::map<std::string, std::string> ActualDays(const std::string& tenant) {
-  auto conn = ConnectToTestSchema();
-  pqxx::nontransaction tx(*conn);
-  std::map<std::string, std::string> out;
-  for (const auto& r : tx.exec("SELECT day, concat_ws('|', orders, revenue, items_sold, "
-                               "cancelled_orders, refunds) FROM daily_sales WHERE tenant_id = " +
-                               Q(tenant) + " AND (orders <> 0 OR revenue <> 0 OR refunds <> 0 "
-                               "OR cancelled_orders <> 0) ORDER BY day")) {
-    out[r[0].c_str()] = r[1].c_str();
-  }
-  return out;
-}
-
-std::map<std::string, std::string> ExpectedDays(const std::vector<ModelOrder>& orders) {
-  std::map<std::string, std::string> out;
-  for (const auto& [day, d] : Expected(orders)) {
-    out[day] = std::to_string(d.orders) + "|" + Stored(d.revenue) + "|" + std::to_string(d.items) +
-               "|" + std::to_string(d.cancelled) + "|" + Stored(d.refunds);
-  }
-  return out;
-}
 
 // Every aggregate row of the tenant, for before/after comparisons (rows that add up to
 // nothing are left out: deltas may leave them behind, a rebuild does not write them).
