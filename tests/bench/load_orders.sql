@@ -83,5 +83,8 @@ WHERE o.tenant_id = :'tenant' GROUP BY o.tenant_id, o.day, i.product_id;
 COMMIT;
 ANALYZE orders;
 ANALYZE order_items;
+ANALYZE hourly_sales;
 ANALYZE daily_sales;
+ANALYZE hourly_category_sales;
 ANALYZE daily_category_sales;
+ANALYZE product_metrics;
