@@ -8,18 +8,16 @@
 // enough from "now" that the clock-relative parts (dashboards, days_of_cover) don't touch it;
 // the dashboards get a tenant whose order is placed now. Every response these cases receive
 // is also recorded (method, target, status, content type, headers, body) as one JSON file in
-// $VECTON_RECORD_DIR (default <build>/openapi-responses); tests/openapi/validate.mjs, run by
-// scripts/test.sh after ctest, checks each against docs/openapi.yaml.
+// $VECTON_RECORD_DIR (default <build>/openapi-responses) by api_harness.h RecordResponse;
+// tests/openapi/validate.mjs, run by scripts/test.sh after ctest, checks each against
+// docs/openapi.yaml.
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,49 +30,11 @@
 namespace vecton::testing {
 namespace {
 
-namespace fs = std::filesystem;
-
-// ---- recording --------------------------------------------------------------------------
-
-fs::path RecordDir() {
-  const char* dir = std::getenv("VECTON_RECORD_DIR");
-  return dir && *dir ? fs::path(dir) : fs::path(VECTON_BINARY_DIR) / "openapi-responses";
-}
-
-// Writes one response for tests/openapi/validate.mjs. The first call of the process empties
-// the directory, so no recording of an earlier run is validated again.
-void Record(const std::string& method, const std::string& target, const HttpResult& r) {
-  static std::mutex mutex;
-  static int count = 0;
-  std::lock_guard lock(mutex);
-  const fs::path dir = RecordDir();
-  if (count == 0) {
-    fs::create_directories(dir);
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      if (entry.path().extension() == ".json") fs::remove(entry.path());
-    }
-  }
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("method").String(method);
-  w.Key("target").String(target);
-  w.Key("status").Int(r.status);
-  w.Key("content_type").String(r.Header("content-type"));
-  w.Key("headers").BeginObject();
-  for (const auto& [name, value] : r.headers) w.Key(name).String(value);
-  w.EndObject();
-  w.Key("body").String(r.body);
-  w.EndObject();
-  char name[32];
-  std::snprintf(name, sizeof name, "%04d.json", ++count);
-  std::ofstream(dir / name) << w.str();
-}
-
 // GET through the API, recorded.
 HttpResult Get(const ApiProcess& api, const std::string& target, const std::string& token,
                std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpResult r = api.Get(target, token, std::move(headers));
-  Record("GET", target, r);
+  RecordResponse("GET", target, r);
   return r;
 }
 
@@ -515,12 +475,12 @@ TEST_CASE("e2e errors, conditional requests and operations routes have the docum
   CHECK(Get(api, "/api/dashboard?from=2026-10-01", t.token).status == 400);
   CHECK(Get(api, "/api/reports/nothing/export", t.token).status == 404);
   HttpResult post = HttpRequestRaw(api.port(), "POST", "/api/reports/sales");
-  Record("POST", "/api/reports/sales", post);
+  RecordResponse("POST", "/api/reports/sales", post);
   CHECK(post.status == 405);
   CHECK(post.Header("allow") == "GET");
   HttpResult large =
       HttpRequestRaw(api.port(), "GET", "/api/dashboard", {}, std::string(2 << 20, 'x'));
-  Record("GET", "/api/dashboard", large);
+  RecordResponse("GET", "/api/dashboard", large);
   CHECK(large.status == 413);
   CHECK(Get(api, "/api/health", "").status == 200);
   CHECK(Get(api, "/api/ready", "").status == 200);

@@ -10,12 +10,17 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "auth.h"
 #include "harness.h"
+#include "vecton/json.h"
 
 namespace vecton::testing {
 namespace {
@@ -163,6 +168,48 @@ int ApiProcess::Stop() {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string RecordDir() {
+  const char* dir = std::getenv("VECTON_RECORD_DIR");
+  return dir && *dir ? std::string(dir)
+                     : (std::filesystem::path(VECTON_BINARY_DIR) / "openapi-responses").string();
+}
+
+void RecordResponse(const std::string& method, const std::string& target, const HttpResult& r) {
+  namespace fs = std::filesystem;
+  static std::mutex mutex;
+  static int count = 0;  // per process: every test's recordings share the numbering
+  std::lock_guard lock(mutex);
+  const fs::path dir = RecordDir();
+  if (count == 0) {
+    fs::create_directories(dir);
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".json") fs::remove(entry.path());
+    }
+  }
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("method").String(method);
+  w.Key("target").String(target);
+  w.Key("status").Int(r.status);
+  w.Key("content_type").String(r.Header("content-type"));
+  w.Key("headers").BeginObject();
+  for (const auto& [name, value] : r.headers) w.Key(name).String(value);
+  w.EndObject();
+  w.Key("body").String(r.body);
+  w.EndObject();
+  char name[32];
+  std::snprintf(name, sizeof name, "%04d.json", ++count);
+  std::ofstream(dir / name) << w.str();
+}
+
+HttpResult RecordedRequest(int port, const std::string& method, const std::string& raw_target,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           const std::string& body) {
+  HttpResult r = HttpRequestRaw(port, method, raw_target, headers, body);
+  RecordResponse(method, raw_target, r);
+  return r;
 }
 
 HttpResult ApiProcess::Get(const std::string& target, const std::string& token,

@@ -7,6 +7,9 @@
 // waits (with a deadline) until /api/health answers. Requests go through a minimal blocking
 // HTTP/1.1 client (one connection per request, Connection: close) so the tests depend on no
 // HTTP library. Tokens are written as `analytics-api token create` would: only their SHA-256.
+// RecordResponse keeps what the API answered for tests/openapi/validate.mjs: one JSON file per
+// response in one directory shared by every test of the process, emptied once per process (on
+// its first recording) so that tests recording in the same run keep each other's files.
 #pragma once
 
 #include <sys/types.h>
@@ -32,6 +35,19 @@ struct HttpResult {
 HttpResult HttpRequestRaw(int port, const std::string& method, const std::string& raw_target,
                           const std::vector<std::pair<std::string, std::string>>& headers = {},
                           const std::string& body = "");
+
+// The directory of the recordings: $VECTON_RECORD_DIR, else <build>/openapi-responses.
+std::string RecordDir();
+
+// Writes one response (method, target, status, content type, headers, body) as the next
+// numbered JSON file of RecordDir(). The first call of the process removes the directory's
+// earlier *.json files, so no recording of an earlier run is validated again. Thread-safe.
+void RecordResponse(const std::string& method, const std::string& target, const HttpResult& r);
+
+// HttpRequestRaw, with the response recorded.
+HttpResult RecordedRequest(int port, const std::string& method, const std::string& raw_target,
+                           const std::vector<std::pair<std::string, std::string>>& headers = {},
+                           const std::string& body = "");
 
 class ApiProcess {
  public:

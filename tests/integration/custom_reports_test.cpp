@@ -1,6 +1,7 @@
 // Custom reports over HTTP against the real daemons: events go through RabbitMQ and the real
 // ingestor, reports are saved and run through the real analytics-api, and every number is
-// worked out by hand from the events in the comments.
+// worked out by hand from the events in the comments. Every response is recorded
+// (api_harness.h RecordResponse) for the OpenAPI check of tests/openapi, as api_e2e_test's.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -13,6 +14,13 @@
 
 namespace vecton::testing {
 namespace {
+
+// GET through the API, recorded.
+HttpResult Get(const ApiProcess& api, const std::string& target, const std::string& token) {
+  HttpResult r = api.Get(target, token);
+  RecordResponse("GET", target, r);
+  return r;
+}
 
 JsonValue ParseJson(const std::string& body) {
   auto v = JsonValue::Parse(body);
@@ -82,14 +90,14 @@ std::vector<std::pair<std::string, std::string>> Auth(const Fixture& f) {
 
 // Saves a definition and returns its id (REQUIREs 201).
 std::string Save(const ApiProcess& api, const Fixture& f, const std::string& definition) {
-  HttpResult r = HttpRequestRaw(api.port(), "POST", "/api/reports", Auth(f), definition);
+  HttpResult r = RecordedRequest(api.port(), "POST", "/api/reports", Auth(f), definition);
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return ParseJson(r.body).Find("id")->text();
 }
 
 JsonValue RunSaved(const ApiProcess& api, const Fixture& f, const std::string& id,
                    const std::string& query = "") {
-  HttpResult r = api.Get("/api/reports/" + id + query, f.token);
+  HttpResult r = Get(api, "/api/reports/" + id + query, f.token);
   REQUIRE_MESSAGE(r.status == 200, r.body);
   return *ParseJson(r.body).Find("data");
 }
@@ -198,7 +206,7 @@ TEST_CASE("custom reports per source equal the values worked out from the events
     std::string id = Save(api, f, R"({"name":"Daily","source":"sales","metrics":["revenue","orders","refunds","cancelled_orders"],
       "dimensions":["period"],)" + kNovember + "}");
     JsonValue custom = RunSaved(api, f, id);
-    HttpResult builtin = api.Get("/api/reports/sales?from=2026-11-01&to=2026-11-30", f.token);
+    HttpResult builtin = Get(api, "/api/reports/sales?from=2026-11-01&to=2026-11-30", f.token);
     REQUIRE(builtin.status == 200);
     const JsonValue builtin_json = ParseJson(builtin.body);
     const auto& series = builtin_json.Find("data")->Find("series")->items();
@@ -215,10 +223,18 @@ TEST_CASE("custom reports per source equal the values worked out from the events
     std::string id = Save(api, f, R"({"name":"Override","source":"sales","metrics":["revenue"],"dimensions":["period"],"range":"last_7_days"})");
     JsonValue data = RunSaved(api, f, id, "?from=2026-11-02&to=2026-11-03");
     REQUIRE(data.Find("rows")->items().size() == 2);
-    HttpResult csv = api.Get("/api/reports/" + id + "/export?from=2026-11-02&to=2026-11-03", f.token);
+    HttpResult csv =
+        Get(api, "/api/reports/" + id + "/export?from=2026-11-02&to=2026-11-03", f.token);
     REQUIRE(csv.status == 200);
     CHECK(csv.Header("content-type") == "text/csv; charset=utf-8");
     CHECK(csv.body == "period,revenue\r\n2026-11-02,2000.00\r\n2026-11-03,4500.00\r\n");
+    HttpResult pdf = Get(
+        api, "/api/reports/" + id + "/export?format=pdf&from=2026-11-02&to=2026-11-03", f.token);
+    REQUIRE(pdf.status == 200);
+    CHECK(pdf.Header("content-type") == "application/pdf");
+    CHECK(pdf.Header("content-disposition") ==
+          "attachment; filename=\"Override-2026-11-02_2026-11-03.pdf\"");
+    CHECK(pdf.body.starts_with("%PDF-"));
   }
 }
 
@@ -231,16 +247,16 @@ TEST_CASE("saved reports: list, delete, and another tenant sees none of them") {
   b.token = CreateTestToken(b.tenant);
   ApiProcess api;
   std::string id = Save(api, a, R"({"name":"Mine","source":"sales","metrics":["orders"]})");
-  const JsonValue list_json = ParseJson(api.Get("/api/reports", a.token).body);
+  const JsonValue list_json = ParseJson(Get(api, "/api/reports", a.token).body);
   const JsonValue& list = *list_json.Find("data");
   REQUIRE(list.Find("items")->items().size() == 1);
   CHECK(Text(list.Find("items")->items()[0], "name") == "Mine");
-  CHECK(ParseJson(api.Get("/api/reports", b.token).body).Find("data")->Find("items")->items().empty());
-  CHECK(api.Get("/api/reports/" + id, b.token).status == 404);
-  CHECK(HttpRequestRaw(api.port(), "DELETE", "/api/reports/" + id, Auth(b)).status == 404);
-  CHECK(HttpRequestRaw(api.port(), "DELETE", "/api/reports/" + id, Auth(a)).status == 204);
-  CHECK(api.Get("/api/reports/" + id, a.token).status == 404);
-  CHECK(HttpRequestRaw(api.port(), "PUT", "/api/reports", Auth(a)).status == 405);
+  CHECK(ParseJson(Get(api, "/api/reports", b.token).body).Find("data")->Find("items")->items().empty());
+  CHECK(Get(api, "/api/reports/" + id, b.token).status == 404);
+  CHECK(RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(b)).status == 404);
+  CHECK(RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(a)).status == 204);
+  CHECK(Get(api, "/api/reports/" + id, a.token).status == 404);
+  CHECK(RecordedRequest(api.port(), "PUT", "/api/reports", Auth(a)).status == 405);
 }
 
 TEST_CASE("the builder rejects every invalid definition with a 400 naming what is allowed") {
@@ -282,7 +298,7 @@ TEST_CASE("the builder rejects every invalid definition with a 400 naming what i
       {R"({"name":"x","source":"sales","metrics":["refunds"],"filters":[{"field":"channel","op":"equals","value":"web"}]})", "metrics[0]", "filter fields allowed: category_id"},
   };
   for (const Case& c : cases) {
-    HttpResult r = HttpRequestRaw(api.port(), "POST", "/api/reports", Auth(f), c.body);
+    HttpResult r = RecordedRequest(api.port(), "POST", "/api/reports", Auth(f), c.body);
     CAPTURE(c.body);
     CHECK(r.status == 400);
     JsonValue e = *ParseJson(r.body).Find("error");
@@ -290,9 +306,9 @@ TEST_CASE("the builder rejects every invalid definition with a 400 naming what i
     CHECK_MESSAGE(Text(e, "message").find(c.message_part) != std::string::npos, Text(e, "message"));
   }
   // Nothing was saved.
-  CHECK(ParseJson(api.Get("/api/reports", f.token).body).Find("data")->Find("items")->items().empty());
+  CHECK(ParseJson(Get(api, "/api/reports", f.token).body).Find("data")->Find("items")->items().empty());
   // The catalogue lists every source with typed fields and operators.
-  JsonValue catalog = *ParseJson(api.Get("/api/reports/catalog", f.token).body).Find("data");
+  JsonValue catalog = *ParseJson(Get(api, "/api/reports/catalog", f.token).body).Find("data");
   CHECK(catalog.Find("sources")->items().size() == 5);
   CHECK(catalog.Find("operators")->items().size() == 9);
 }

@@ -1,6 +1,7 @@
 // Checks docs/openapi.yaml in two ways:
 //  1. the document itself, with @apidevtools/swagger-parser (OpenAPI 3.1 schema + $refs);
-//  2. live responses: every file recorded by tests/integration/api_e2e_test.cpp (one JSON
+//  2. live responses: every file recorded by tests/integration/api_e2e_test.cpp and
+//     custom_reports_test.cpp (api_harness.h RecordResponse: one JSON
 //     object per response: method, target, status, content_type, headers, body) must match
 //     the operation of its path and method: a documented status, a documented media type, a
 //     body valid against that media type's schema (Ajv, JSON Schema 2020-12 as OpenAPI 3.1
@@ -50,7 +51,7 @@ const files = fs.existsSync(recordDir)
   ? fs.readdirSync(recordDir).filter((f) => f.endsWith('.json')).sort()
   : [];
 if (files.length === 0) {
-  console.error(`openapi: no recorded responses in ${recordDir} (did api_e2e_test run?)`);
+  console.error(`openapi: no recorded responses in ${recordDir} (did api_e2e_test and custom_reports_test run?)`);
   process.exit(1);
 }
 
