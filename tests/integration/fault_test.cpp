@@ -81,16 +81,19 @@ size_t EventCount(const std::string& tenant) {
 size_t DistinctEvents(const std::string& tenant) {
   auto conn = ConnectToTestSchema();
   pqxx::nontransaction tx(*conn);
-  return tx.exec_params1("SELECT count(DISTINCT (source, event_id)) FROM event_log "
-                         "WHERE tenant_id = $1",
-                         tenant)[0]
+  return tx
+      .exec_params1(
+          "SELECT count(DISTINCT (source, event_id)) FROM event_log "
+          "WHERE tenant_id = $1",
+          tenant)[0]
       .as<size_t>();
 }
 
 // Sessions waiting for an advisory lock: an ingestor's batch held by HoldTenant.
 int WaitingForLocks() {
-  return std::stoi(QueryValue("SELECT count(*) FROM pg_locks "
-                              "WHERE locktype = 'advisory' AND NOT granted"));
+  return std::stoi(
+      QueryValue("SELECT count(*) FROM pg_locks "
+                 "WHERE locktype = 'advisory' AND NOT granted"));
 }
 
 // Holds the tenant's lock exclusively until Release (or destruction).
@@ -252,207 +255,205 @@ int64_t LastCommit(const std::string& tenant) {
 }  // namespace
 
 TEST_SUITE("faults under load") {
+  TEST_CASE("kill -9 of the ingestor mid-batch loses nothing and counts nothing twice") {
+    Case c("kill", 101);
+    auto ingestor = std::make_unique<IngestorProcess>(std::vector<std::string>{"BATCH_SIZE=50"});
+    auto load = c.Load();
+    // A crash at a random point of the load...
+    WaitForConfirmed(*load, load->total() / 4);
+    ingestor->Kill();
+    ingestor = std::make_unique<IngestorProcess>(std::vector<std::string>{"BATCH_SIZE=50"});
+    // ... and one inside an open batch transaction (held at the tenant lock).
+    WaitForConfirmed(*load, load->total() / 2);
+    HoldTenant hold(c.tenant);
+    REQUIRE(WaitFor([] { return WaitingForLocks() > 0; }, seconds(20)));
+    ingestor->Kill();
+    hold.Release();
+    ingestor = std::make_unique<IngestorProcess>(std::vector<std::string>{"BATCH_SIZE=50"});
+    RequireFinished(*load, seconds(60));
+    c.CheckConverged();
+    CHECK(ingestor->Stop() == 0);
+  }
 
-TEST_CASE("kill -9 of the ingestor mid-batch loses nothing and counts nothing twice") {
-  Case c("kill", 101);
-  auto ingestor = std::make_unique<IngestorProcess>(std::vector<std::string>{"BATCH_SIZE=50"});
-  auto load = c.Load();
-  // A crash at a random point of the load...
-  WaitForConfirmed(*load, load->total() / 4);
-  ingestor->Kill();
-  ingestor = std::make_unique<IngestorProcess>(std::vector<std::string>{"BATCH_SIZE=50"});
-  // ... and one inside an open batch transaction (held at the tenant lock).
-  WaitForConfirmed(*load, load->total() / 2);
-  HoldTenant hold(c.tenant);
-  REQUIRE(WaitFor([] { return WaitingForLocks() > 0; }, seconds(20)));
-  ingestor->Kill();
-  hold.Release();
-  ingestor = std::make_unique<IngestorProcess>(std::vector<std::string>{"BATCH_SIZE=50"});
-  RequireFinished(*load, seconds(60));
-  c.CheckConverged();
-  CHECK(ingestor->Stop() == 0);
-}
+  TEST_CASE("a PostgreSQL restart during load delays ingestion and loses nothing") {
+    Case c("pg", 202);
+    IngestorProcess ingestor({"BATCH_SIZE=50"});
+    auto load = c.Load();
+    WaitForConfirmed(*load, load->total() / 3);
+    StoppedServer pg("pg");
+    // Publishing goes on while the database is down: the ingestor holds its batch.
+    const size_t at_stop = load->confirmed();
+    WaitForConfirmed(*load, std::min(load->total(), at_stop + 100));
+    REQUIRE(pg.Start());
+    RequireFinished(*load, seconds(60));
+    c.CheckConverged();
+    CHECK(ingestor.Stop() == 0);
+  }
 
-TEST_CASE("a PostgreSQL restart during load delays ingestion and loses nothing") {
-  Case c("pg", 202);
-  IngestorProcess ingestor({"BATCH_SIZE=50"});
-  auto load = c.Load();
-  WaitForConfirmed(*load, load->total() / 3);
-  StoppedServer pg("pg");
-  // Publishing goes on while the database is down: the ingestor holds its batch.
-  const size_t at_stop = load->confirmed();
-  WaitForConfirmed(*load, std::min(load->total(), at_stop + 100));
-  REQUIRE(pg.Start());
-  RequireFinished(*load, seconds(60));
-  c.CheckConverged();
-  CHECK(ingestor.Stop() == 0);
-}
+  TEST_CASE("a RabbitMQ restart during load: publisher and ingestor reconnect, nothing lost") {
+    Case c("rabbit", 303);
+    IngestorProcess ingestor({"BATCH_SIZE=50"});
+    auto load = c.Load();
+    WaitForConfirmed(*load, load->total() / 3);
+    REQUIRE(Servers("rabbit-restart"));
+    RequireFinished(*load, seconds(120));
+    CHECK(load->reconnects() > 0);
+    c.CheckConverged(seconds(90));
+    CHECK(ingestor.Stop() == 0);
+  }
 
-TEST_CASE("a RabbitMQ restart during load: publisher and ingestor reconnect, nothing lost") {
-  Case c("rabbit", 303);
-  IngestorProcess ingestor({"BATCH_SIZE=50"});
-  auto load = c.Load();
-  WaitForConfirmed(*load, load->total() / 3);
-  REQUIRE(Servers("rabbit-restart"));
-  RequireFinished(*load, seconds(120));
-  CHECK(load->reconnects() > 0);
-  c.CheckConverged(seconds(90));
-  CHECK(ingestor.Stop() == 0);
-}
+  TEST_CASE("with Redis stopped the ingestor keeps ingesting and sets the generation once back") {
+    Case c("redis", 404);
+    IngestorProcess ingestor({"BATCH_SIZE=50"});
+    auto load = c.Load();
+    WaitForConfirmed(*load, load->total() / 4);
+    StoppedServer redis("redis");
+    // Everything published after the stop is ingested while Redis is still down.
+    RequireFinished(*load, seconds(60));
+    c.CheckConverged();
+    CHECK(RedisGeneration(c.tenant) == 0);  // still down
+    REQUIRE(redis.Start());
+    // Redis came back empty (no persistence): the generation must be set again, at least as
+    // new as the last commit, without any new event arriving.
+    const int64_t last = LastCommit(c.tenant);
+    const bool fresh = WaitFor([&] { return RedisGeneration(c.tenant) >= last; }, seconds(15));
+    CHECK_MESSAGE(fresh, "vecton:gen is " << RedisGeneration(c.tenant) << ", last commit " << last);
+    CHECK(ingestor.Stop() == 0);
+  }
 
-TEST_CASE("with Redis stopped the ingestor keeps ingesting and sets the generation once back") {
-  Case c("redis", 404);
-  IngestorProcess ingestor({"BATCH_SIZE=50"});
-  auto load = c.Load();
-  WaitForConfirmed(*load, load->total() / 4);
-  StoppedServer redis("redis");
-  // Everything published after the stop is ingested while Redis is still down.
-  RequireFinished(*load, seconds(60));
-  c.CheckConverged();
-  CHECK(RedisGeneration(c.tenant) == 0);  // still down
-  REQUIRE(redis.Start());
-  // Redis came back empty (no persistence): the generation must be set again, at least as
-  // new as the last commit, without any new event arriving.
-  const int64_t last = LastCommit(c.tenant);
-  const bool fresh = WaitFor([&] { return RedisGeneration(c.tenant) >= last; }, seconds(15));
-  CHECK_MESSAGE(fresh, "vecton:gen is " << RedisGeneration(c.tenant) << ", last commit " << last);
-  CHECK(ingestor.Stop() == 0);
-}
+  TEST_CASE("two ingestors consuming at once keep the aggregates exact") {
+    Case c("two", 505);
+    IngestorProcess first({"BATCH_SIZE=20", "PREFETCH=40"});
+    IngestorProcess second({"BATCH_SIZE=20", "PREFETCH=40"});
+    auto load = c.Load();
+    RequireFinished(*load, seconds(60));
+    c.CheckConverged();
+    CHECK(first.Stop() == 0);
+    CHECK(second.Stop() == 0);
+  }
 
-TEST_CASE("two ingestors consuming at once keep the aggregates exact") {
-  Case c("two", 505);
-  IngestorProcess first({"BATCH_SIZE=20", "PREFETCH=40"});
-  IngestorProcess second({"BATCH_SIZE=20", "PREFETCH=40"});
-  auto load = c.Load();
-  RequireFinished(*load, seconds(60));
-  c.CheckConverged();
-  CHECK(first.Stop() == 0);
-  CHECK(second.Stop() == 0);
-}
-
-TEST_CASE("a history published twice, shuffled, then replayed is counted once") {
-  Case c("twice", 606);
-  Events events = c.history.events;
-  events.insert(events.end(), c.history.events.begin(), c.history.events.end());
-  std::mt19937 rng(606);
-  std::shuffle(events.begin(), events.end(), rng);
-  IngestorProcess ingestor({"BATCH_SIZE=37"});
-  auto load = c.Load(std::move(events));
-  RequireFinished(*load, seconds(60));
-  c.CheckConverged();
-  std::string output;
-  CHECK(RunIngestorCommand({"replay", "--from", "first", "--idle-seconds", "2"}, &output) == 0);
-  INFO(output);
-  c.CheckConverged(seconds(5));
-  CHECK(ingestor.Stop() == 0);
-}
+  TEST_CASE("a history published twice, shuffled, then replayed is counted once") {
+    Case c("twice", 606);
+    Events events = c.history.events;
+    events.insert(events.end(), c.history.events.begin(), c.history.events.end());
+    std::mt19937 rng(606);
+    std::shuffle(events.begin(), events.end(), rng);
+    IngestorProcess ingestor({"BATCH_SIZE=37"});
+    auto load = c.Load(std::move(events));
+    RequireFinished(*load, seconds(60));
+    c.CheckConverged();
+    std::string output;
+    CHECK(RunIngestorCommand({"replay", "--from", "first", "--idle-seconds", "2"}, &output) == 0);
+    INFO(output);
+    c.CheckConverged(seconds(5));
+    CHECK(ingestor.Stop() == 0);
+  }
 
 }  // TEST_SUITE
 
 TEST_SUITE("ingestor lifecycle") {
+  namespace {
 
-namespace {
-
-// `n` customer.created events of `tenant`, published and confirmed before any ingestor runs.
-size_t PublishBacklog(const std::string& tenant, size_t n) {
-  Events events;
-  events.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    events.emplace_back("customer.created",
-                        CloudEvent("customer.created", "b" + std::to_string(i), tenant,
-                                   "2026-11-20T10:00:00Z",
-                                   R"({"customer_id":"k)" + std::to_string(i) + "\"}"));
+  // `n` customer.created events of `tenant`, published and confirmed before any ingestor runs.
+  size_t PublishBacklog(const std::string& tenant, size_t n) {
+    Events events;
+    events.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      events.emplace_back(
+          "customer.created",
+          CloudEvent("customer.created", "b" + std::to_string(i), tenant, "2026-11-20T10:00:00Z",
+                     R"({"customer_id":"k)" + std::to_string(i) + "\"}"));
+    }
+    EventPublisher pub;
+    pub.Publish(events);
+    return n;
   }
-  EventPublisher pub;
-  pub.Publish(events);
-  return n;
-}
 
-uint64_t WorkQueueDepth() {
-  EventPublisher probe;
-  auto depth = probe.broker().QueueDepth(TestTopology().queue);
-  REQUIRE(depth.ok());
-  return *depth;
-}
+  uint64_t WorkQueueDepth() {
+    EventPublisher probe;
+    auto depth = probe.broker().QueueDepth(TestTopology().queue);
+    REQUIRE(depth.ok());
+    return *depth;
+  }
 
-}  // namespace
+  }  // namespace
 
-TEST_CASE("SIGTERM mid-batch commits the batch, acks it and exits 0; the rest stays queued") {
-  const std::string t = UniqueTenant("term");
-  auto conn = ConnectToTestSchema();
-  CreateTenant(*conn, t, "UTC", "EUR");
-  const size_t total = PublishBacklog(t, 20000);
-  HoldTenant hold(t);
-  IngestorProcess ingestor({"BATCH_SIZE=1000"});
-  REQUIRE(WaitFor([] { return WaitingForLocks() > 0; }, seconds(20)));
-  ingestor.Signal(SIGTERM);
-  // Draining: the batch in hand is finished, not abandoned.
-  CHECK(ingestor.Wait(milliseconds(500)) == -1);
-  hold.Release();
-  CHECK(ingestor.Wait(seconds(10)) == 0);
-  const size_t stored = EventCount(t);
-  CHECK(stored > 0);
-  CHECK(stored < total);
-  // Nothing lost, nothing both stored and still queued (the batch was acked).
-  WaitFor([&] { return EventCount(t) + WorkQueueDepth() == total; }, seconds(5));
-  CHECK(EventCount(t) + WorkQueueDepth() == total);
-  IngestorProcess again;
-  CHECK(WaitFor([&] { return EventCount(t) == total; }, seconds(60)));
-  CHECK(again.Stop() == 0);
-}
+  TEST_CASE("SIGTERM mid-batch commits the batch, acks it and exits 0; the rest stays queued") {
+    const std::string t = UniqueTenant("term");
+    auto conn = ConnectToTestSchema();
+    CreateTenant(*conn, t, "UTC", "EUR");
+    const size_t total = PublishBacklog(t, 20000);
+    HoldTenant hold(t);
+    IngestorProcess ingestor({"BATCH_SIZE=1000"});
+    REQUIRE(WaitFor([] { return WaitingForLocks() > 0; }, seconds(20)));
+    ingestor.Signal(SIGTERM);
+    // Draining: the batch in hand is finished, not abandoned.
+    CHECK(ingestor.Wait(milliseconds(500)) == -1);
+    hold.Release();
+    CHECK(ingestor.Wait(seconds(10)) == 0);
+    const size_t stored = EventCount(t);
+    CHECK(stored > 0);
+    CHECK(stored < total);
+    // Nothing lost, nothing both stored and still queued (the batch was acked).
+    WaitFor([&] { return EventCount(t) + WorkQueueDepth() == total; }, seconds(5));
+    CHECK(EventCount(t) + WorkQueueDepth() == total);
+    IngestorProcess again;
+    CHECK(WaitFor([&] { return EventCount(t) == total; }, seconds(60)));
+    CHECK(again.Stop() == 0);
+  }
 
-TEST_CASE("a second SIGTERM exits at once; the abandoned batch is delivered again") {
-  const std::string t = UniqueTenant("term2");
-  auto conn = ConnectToTestSchema();
-  CreateTenant(*conn, t, "UTC", "EUR");
-  const size_t total = PublishBacklog(t, 3000);
-  HoldTenant hold(t);
-  IngestorProcess ingestor({"BATCH_SIZE=1000"});
-  REQUIRE(WaitFor([] { return WaitingForLocks() > 0; }, seconds(20)));
-  ingestor.Signal(SIGTERM);
-  CHECK(ingestor.Wait(milliseconds(300)) == -1);
-  ingestor.Signal(SIGTERM);
-  const auto sent = std::chrono::steady_clock::now();
-  const int status = ingestor.Wait(seconds(2));
-  CHECK(status != -1);
-  CHECK(status != 0);  // not a clean drain: it left at once
-  CHECK(std::chrono::steady_clock::now() - sent < seconds(1));
-  hold.Release();
-  IngestorProcess again;
-  CHECK(WaitFor([&] { return EventCount(t) == total; }, seconds(30)));
-  CHECK(EventCount(t) == total);
-  CHECK(again.Stop() == 0);
-}
+  TEST_CASE("a second SIGTERM exits at once; the abandoned batch is delivered again") {
+    const std::string t = UniqueTenant("term2");
+    auto conn = ConnectToTestSchema();
+    CreateTenant(*conn, t, "UTC", "EUR");
+    const size_t total = PublishBacklog(t, 3000);
+    HoldTenant hold(t);
+    IngestorProcess ingestor({"BATCH_SIZE=1000"});
+    REQUIRE(WaitFor([] { return WaitingForLocks() > 0; }, seconds(20)));
+    ingestor.Signal(SIGTERM);
+    CHECK(ingestor.Wait(milliseconds(300)) == -1);
+    ingestor.Signal(SIGTERM);
+    const auto sent = std::chrono::steady_clock::now();
+    const int status = ingestor.Wait(seconds(2));
+    CHECK(status != -1);
+    CHECK(status != 0);  // not a clean drain: it left at once
+    CHECK(std::chrono::steady_clock::now() - sent < seconds(1));
+    hold.Release();
+    IngestorProcess again;
+    CHECK(WaitFor([&] { return EventCount(t) == total; }, seconds(30)));
+    CHECK(EventCount(t) == total);
+    CHECK(again.Stop() == 0);
+  }
 
-TEST_CASE("SIGHUP reopens LOG_FILE: after the file is moved a new one gets the new lines") {
-  namespace fs = std::filesystem;
-  const fs::path log = fs::temp_directory_path() /
-                       ("vecton-hup-" + std::to_string(getpid()) + ".log");
-  const fs::path moved = fs::path(log.string() + ".1");
-  fs::remove(log);
-  fs::remove(moved);
-  auto read = [](const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
-  const std::string t = UniqueTenant("hup");
-  IngestorProcess ingestor({"LOG_FILE=" + log.string(), "LOG_LEVEL=debug"});
-  REQUIRE(WaitFor([&] { return read(log).find("consuming") != std::string::npos; }, seconds(10)));
-  fs::rename(log, moved);
-  ingestor.Signal(SIGHUP);
-  REQUIRE(WaitFor([&] { return fs::exists(log); }, seconds(5)));
-  EventPublisher pub;
-  pub.Publish("customer.created", CloudEvent("customer.created", "h1", t, "2026-11-20T10:00:00Z",
-                                             R"({"customer_id":"a"})"));
-  CHECK(WaitFor([&] { return read(log).find("batch committed") != std::string::npos; },
-                seconds(10)));
-  CHECK(read(moved).find("batch committed") == std::string::npos);
-  CHECK(ingestor.Stop() == 0);
-  fs::remove(log);
-  fs::remove(moved);
-}
+  TEST_CASE("SIGHUP reopens LOG_FILE: after the file is moved a new one gets the new lines") {
+    namespace fs = std::filesystem;
+    const fs::path log =
+        fs::temp_directory_path() / ("vecton-hup-" + std::to_string(getpid()) + ".log");
+    const fs::path moved = fs::path(log.string() + ".1");
+    fs::remove(log);
+    fs::remove(moved);
+    auto read = [](const fs::path& p) {
+      std::ifstream in(p);
+      std::stringstream s;
+      s << in.rdbuf();
+      return s.str();
+    };
+    const std::string t = UniqueTenant("hup");
+    IngestorProcess ingestor({"LOG_FILE=" + log.string(), "LOG_LEVEL=debug"});
+    REQUIRE(WaitFor([&] { return read(log).find("consuming") != std::string::npos; }, seconds(10)));
+    fs::rename(log, moved);
+    ingestor.Signal(SIGHUP);
+    REQUIRE(WaitFor([&] { return fs::exists(log); }, seconds(5)));
+    EventPublisher pub;
+    pub.Publish("customer.created", CloudEvent("customer.created", "h1", t, "2026-11-20T10:00:00Z",
+                                               R"({"customer_id":"a"})"));
+    CHECK(WaitFor([&] { return read(log).find("batch committed") != std::string::npos; },
+                  seconds(10)));
+    CHECK(read(moved).find("batch committed") == std::string::npos);
+    CHECK(ingestor.Stop() == 0);
+    fs::remove(log);
+    fs::remove(moved);
+  }
 
 }  // TEST_SUITE
 

@@ -1,8 +1,8 @@
 // Hostile messages through the real broker and ingestor: every body of the checked-in corpus
 // (tests/hostile/*.json, expected reasons in tests/hostile/expected.tsv and overflow.tsv) and
-// a 10 MB body are published between valid events. Each hostile one must come out of the dead-letter queue
-// with an x-analytics-error reason that names its problem, every valid one must be ingested,
-// the ingestor must still be running and the work queue must drain.
+// a 10 MB body are published between valid events. Each hostile one must come out of the
+// dead-letter queue with an x-analytics-error reason that names its problem, every valid one must
+// be ingested, the ingestor must still be running and the work queue must drain.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -70,8 +70,9 @@ std::string Valid(const std::string& tenant, size_t i) {
                       R"({"customer_id":"c)" + n + "\"}");
   }
   return CloudEvent("order.created", "v" + n, tenant, "2026-11-20T10:00:00Z",
-                    R"({"order_id":"o)" + n + R"(","currency":"EUR","items":[{"product_id":"p1",)"
-                    R"("quantity":2,"unit_price":"1.50"}],"total":"3.00"})");
+                    R"({"order_id":"o)" + n +
+                        R"(","currency":"EUR","items":[{"product_id":"p1",)"
+                        R"("quantity":2,"unit_price":"1.50"}],"total":"3.00"})");
 }
 
 // Publishes each case between valid events and checks the outcome (see the file comment).
@@ -91,10 +92,12 @@ void CheckDeadLettered(const std::string& t, const std::vector<HostileCase>& cas
   // The valid events are stored and the queue drained: every message has been handled (a dead
   // letter is confirmed before its batch is acknowledged).
   CHECK(WaitFor([&] { return EventCount(t) >= valid; }, std::chrono::seconds(30)));
-  CHECK(WaitFor([&] {
-    auto depth = pub.broker().QueueDepth(TestTopology().queue);
-    return depth.ok() && *depth == 0;
-  }, std::chrono::seconds(10)));
+  CHECK(WaitFor(
+      [&] {
+        auto depth = pub.broker().QueueDepth(TestTopology().queue);
+        return depth.ok() && *depth == 0;
+      },
+      std::chrono::seconds(10)));
 
   // Every hostile body comes back from the dead-letter queue; others' dead letters are left.
   std::map<std::string, const HostileCase*> by_body;
@@ -151,11 +154,11 @@ TEST_CASE("hostile messages are dead-lettered with reasons; valid ones between t
   std::vector<HostileCase> cases = LoadCorpus("expected.tsv", t);
   REQUIRE(cases.size() >= 40);
   // Over the ingestor's 1 MiB limit, well under the broker's 128 MB.
-  cases.push_back({"ten_megabytes",
-                   CloudEvent("customer.created", "big", t, "2026-11-20T10:00:00Z",
-                              R"({"customer_id":"c","country":")" + std::string(10 << 20, 'x') +
-                                  "\"}"),
-                   "over the limit of 1048576"});
+  cases.push_back(
+      {"ten_megabytes",
+       CloudEvent("customer.created", "big", t, "2026-11-20T10:00:00Z",
+                  R"({"customer_id":"c","country":")" + std::string(10 << 20, 'x') + "\"}"),
+       "over the limit of 1048576"});
   CheckDeadLettered(t, cases);
 }
 

@@ -83,8 +83,7 @@ std::map<std::string, std::string> ActualDays(const std::string& tenant) {
   return out;
 }
 
-History GenerateHistory(const std::string& tenant, int order_count, uint32_t seed,
-                        int64_t start) {
+History GenerateHistory(const std::string& tenant, int order_count, uint32_t seed, int64_t start) {
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   auto event = [&](const std::string& type, const std::string& id, int64_t at,
@@ -123,16 +122,16 @@ History GenerateHistory(const std::string& tenant, int order_count, uint32_t see
         extra = R"(,"refund_amount":")" + Amount(c.refund_cents) + "\"";
       }
       o.changes.push_back(c);
-      h.events.push_back(event("order.status_changed", o.id + "-s" + std::to_string(k), at,
-                               R"({"order_id":")" + o.id + R"(","status":")" + c.status + "\"" +
-                                   extra + "}"));
+      h.events.push_back(
+          event("order.status_changed", o.id + "-s" + std::to_string(k), at,
+                R"({"order_id":")" + o.id + R"(","status":")" + c.status + "\"" + extra + "}"));
     }
     // One event of another type: the model ignores them, the event log keeps them.
     const std::string n = std::to_string(i);
     switch (pick(0, 3)) {
       case 0:
-        h.events.push_back(event("customer.created", "cu" + n, placed - 60,
-                                 R"({"customer_id":"k)" + n + "\"}"));
+        h.events.push_back(
+            event("customer.created", "cu" + n, placed - 60, R"({"customer_id":"k)" + n + "\"}"));
         break;
       case 1:
         h.events.push_back(event("product.stock_changed", "st" + n, placed + 30,
