@@ -26,6 +26,7 @@
 #   BENCH_PROBE_EVERY   every n-th event is a probe (default 100)
 #   BENCH_RUN_DIR       the servers' state dir (default <repo>/.run-fresh-bench)
 #   BENCH_KEEP_SERVERS  1: leave the servers running
+#   BENCH_INGESTOR_LOG_LEVEL  the ingestor's LOG_LEVEL (default warn; debug logs every batch)
 #   BATCH_SIZE, BATCH_LINGER_MS, PREFETCH, CACHE_TTL, HTTP_THREADS: passed to the daemons
 #   VECTON_BUILD_DIR, VECTON_SKIP_BUILD, DB_SCHEMA (default analytics)
 set -euo pipefail
@@ -94,7 +95,7 @@ for t in "$load_tenant" "$probe_tenant"; do
 done
 token=$("$api" token create --tenant "$probe_tenant" 2>/dev/null) || die "token create"
 
-LOG_LEVEL=warn "$ingestor" serve >>"$run/bench-ingestor.log" 2>&1 &
+LOG_LEVEL=${BENCH_INGESTOR_LOG_LEVEL:-warn} "$ingestor" serve >>"$run/bench-ingestor.log" 2>&1 &
 ingestor_pid=$!
 deadline=$((SECONDS + 60))
 until [[ -n $(queue_depth) ]]; do
