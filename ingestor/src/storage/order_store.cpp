@@ -1,5 +1,6 @@
 #include "storage/order_store.h"
 
+#include <array>
 #include <tuple>
 
 #include "storage/pg_array.h"
@@ -115,6 +116,48 @@ struct OrderRows {
         completed.Take(), source.Take(), event.Take());
   }
 };
+
+// Orders not stored before, for COPY: the batch holds their advisory locks, so nobody else
+// can insert them before this transaction ends, and a plain insert cannot conflict.
+constexpr std::array<const char*, 24> kOrderColumns = {
+    "tenant_id", "order_id", "customer_id", "placed_at", "day", "hour_start", "initial_status",
+    "status", "currency", "fx_rate", "total", "discount_total", "shipping_total", "tax_total",
+    "items_sold", "refunded_total", "cancelled", "campaign_id", "channel", "country",
+    "shipped_at", "completed_at", "source", "event_id"};
+
+CopyRows<24>::Row NewOrderRow(const std::string& t, const OrderFacts& f, const OrderOutcome& out,
+                              const TimeZone& zone, const Event& e, const OrderCreated& o) {
+  int64_t items = 0;
+  for (const auto& line : f.lines) items += line.quantity;
+  return {t,
+          f.order_id,
+          f.customer_id,
+          FormatUtc(f.placed_at),
+          zone.LocalDate(f.placed_at).ToString(),
+          FormatUtc(zone.HourStart(f.placed_at)),
+          f.initial_status,
+          out.status,
+          o.currency,
+          o.fx_rate ? CopyField(o.fx_rate->text) : CopyField(),
+          f.total.ToString(4),
+          f.discounts.ToString(4),
+          f.shipping.ToString(4),
+          f.tax.ToString(4),
+          items,
+          out.refunded_total.ToString(4),
+          out.cancelled ? "true" : "false",
+          f.campaign_id,
+          o.channel,
+          o.country,
+          OptionalTime(out.shipped_at),
+          OptionalTime(out.completed_at),
+          e.source,
+          e.id};
+}
+
+constexpr std::array<const char*, 10> kItemColumns = {
+    "tenant_id", "order_id",    "line_no",       "product_id", "sku",
+    "name",      "category_id", "category_name", "quantity",   "unit_price"};
 
 // The derived columns of orders whose facts stayed but whose status changes did not.
 struct StateRows {
@@ -237,11 +280,11 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
   if (orders_.empty()) return;
   LoadStored();
 
-  OrderRows order_rows;
+  OrderRows order_rows;  // replacing a stored order
+  CopyRows<24> new_orders;
   StateRows state_rows;
   PgArray replaced_tenant, replaced_order;  // orders whose items are rewritten
-  PgArray line_tenant, line_order, line_no, line_product, line_sku, line_name, line_category,
-      line_category_name, line_quantity, line_price;
+  CopyRows<10> lines;  // of new and replaced orders alike (the replaced ones are deleted first)
   PgArray change_tenant, change_order, change_at, change_source, change_event, change_status,
       change_previous, change_refund;
 
@@ -299,27 +342,24 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
       state_rows.Add(tenant, after->order_id, outcome);
       continue;
     }
-    order_rows.Add(tenant, *after, outcome, zone, *p.created->event, *p.created->order);
     if (p.stored) {
+      order_rows.Add(tenant, *after, outcome, zone, *p.created->event, *p.created->order);
       replaced_tenant.Add(tenant);
       replaced_order.Add(after->order_id);
+    } else {
+      new_orders.Add(
+          NewOrderRow(tenant, *after, outcome, zone, *p.created->event, *p.created->order));
     }
-    int n = 0;
+    int64_t n = 0;
     for (const OrderItem& item : p.created->order->items) {
-      line_tenant.Add(tenant);
-      line_order.Add(after->order_id);
-      line_no.Add(++n);
-      line_product.Add(item.product_id);
-      line_sku.Add(item.sku);
-      line_name.Add(item.name);
-      line_category.Add(item.category_id);
-      line_category_name.Add(item.category_name);
-      line_quantity.Add(item.quantity);
-      line_price.Add(item.unit_price.Convert(p.created->fx_rate).ToString(4));
+      lines.Add({tenant, after->order_id, ++n, item.product_id, item.sku, item.name,
+                 item.category_id, item.category_name, int64_t{item.quantity},
+                 item.unit_price.Convert(p.created->fx_rate).ToString(4)});
     }
   }
 
   order_rows.Write(tx_);
+  new_orders.Write(tx_, "orders", kOrderColumns);
   state_rows.Write(tx_);
   if (replaced_tenant.size() > 0) {
     tx_.exec_params(
@@ -327,16 +367,7 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
         "WHERE i.tenant_id = k.t AND i.order_id = k.o",
         replaced_tenant.Take(), replaced_order.Take());
   }
-  if (line_tenant.size() > 0) {
-    tx_.exec_params(
-        "INSERT INTO order_items (tenant_id, order_id, line_no, product_id, sku, name, "
-        "category_id, category_name, quantity, unit_price) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::text[], "
-        "$6::text[], $7::int8[], $8::text[], $9::int4[], $10::numeric[])",
-        line_tenant.Take(), line_order.Take(), line_no.Take(), line_product.Take(),
-        line_sku.Take(), line_name.Take(), line_category.Take(), line_category_name.Take(),
-        line_quantity.Take(), line_price.Take());
-  }
+  lines.Write(tx_, "order_items", kItemColumns);
   if (change_tenant.size() > 0) {
     tx_.exec_params(
         "INSERT INTO order_status_changes (tenant_id, order_id, changed_at, source, event_id, "
