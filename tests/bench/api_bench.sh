@@ -15,8 +15,9 @@
 # and the aggregates computed from them by GROUP BY; skipped when the tenant is already loaded,
 # so a kept state dir makes reruns quick). Then
 #   (a) analytics-api (CACHE_TTL default, LOG_LEVEL=warn) and bench_bare_listener side by side;
-#       /api/dashboard is fetched once to fill the cache and measure its size; wrk -t2 -c64
-#       -d<S>s --latency against the bare listener, then against /api/dashboard;
+#       /api/dashboard is fetched once to fill the cache and measure its size; then rounds of
+#       wrk -t2 -c64 -d<S>s --latency against the bare listener, then against /api/dashboard
+#       (requests/s over all rounds, the worst round's p99);
 #   (b) analytics-api restarted with CACHE_TTL=0; the API's totals are checked against the
 #       plain GROUP BY's; wrk -t1 -c1 (sequential requests) against /api/reports/sales?from=
 #       <today-364>&to=<today>&granularity=daily; the plain GROUP BY queries (per-day sales
@@ -32,6 +33,7 @@
 #   BENCH_ORDERS        N (default 1000000)
 #   BENCH_SECONDS       wrk duration of each run (default 15)
 #   BENCH_CONNECTIONS   wrk connections for /dashboard (default 64)
+#   BENCH_ROUNDS        /dashboard rounds, each the bare listener then the API (default 2)
 #   BENCH_PLAIN_RUNS    timed runs of the plain GROUP BY (default 5, after one warm-up)
 #   BENCH_RUN_DIR       the servers' state dir (default <repo>/.run-api-bench)
 #   BENCH_KEEP_SERVERS  1: leave the servers running
@@ -42,6 +44,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 orders=${BENCH_ORDERS:-1000000}
 secs=${BENCH_SECONDS:-15}
+rounds=${BENCH_ROUNDS:-2}
 conns=${BENCH_CONNECTIONS:-64}
 plain_runs=${BENCH_PLAIN_RUNS:-5}
 threads=${HTTP_THREADS:-16}
@@ -156,18 +159,31 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$bare_port/" 2>/dev/null; do
   sleep 0.1
 done
 log "(a) dashboard body $body_bytes bytes; load $(load)"
-bare_out=$(BENCH_TOKEN= wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/wrk_report.lua \
-  "http://127.0.0.1:$bare_port/api/dashboard" | wrk_json)
-log "(a) bare listener: $bare_out"
-load_a1=$(load)
 hot_hits() { curl -fsS "$api_url/api/metrics" | awk '$1 == "vecton_api_cache_hot_hits_total" { h = $2 } END { print h + 0 }'; }
 hot_before=$(hot_hits)
-dash_out=$(BENCH_TOKEN=$token wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/wrk_report.lua \
-  "$api_url/api/dashboard" | wrk_json)
-log "(a) api /dashboard: $dash_out"
-load_a2=$(load)
+# Rounds of bare then API, so a change in the machine's load during the run weighs on both.
+bare_runs=()
+dash_runs=()
+loads=()
+for ((round = 1; round <= rounds; round++)); do
+  out=$(BENCH_TOKEN= wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/wrk_report.lua \
+    "http://127.0.0.1:$bare_port/api/dashboard" | wrk_json)
+  log "(a) round $round, bare listener: $out; load $(load)"
+  bare_runs+=("$out")
+  out=$(BENCH_TOKEN=$token wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/wrk_report.lua \
+    "$api_url/api/dashboard" | wrk_json)
+  log "(a) round $round, api /dashboard: $out; load $(load)"
+  dash_runs+=("$out")
+  loads+=("$(load)")
+done
+# Requests/s over all rounds; the worst round's percentiles.
+combine() { jq -cs '{rps: ((map(.requests) | add) / (map(.seconds) | add) * 10 | round / 10), requests: (map(.requests) | add),
+  p50_ms: (map(.p50_ms) | max), p99_ms: (map(.p99_ms) | max), non2xx: (map(.non2xx) | add)}'; }
+bare_out=$(printf '%s\n' "${bare_runs[@]}" | combine)
+dash_out=$(printf '%s\n' "${dash_runs[@]}" | combine)
+load_a=$(IFS='/'; echo "${loads[*]}")
 hot_after=$(hot_hits)
-log "(a) in-process cache hits during the run: $((hot_after - hot_before)); load $load_a2"
+log "(a) in-process cache hits during the runs: $((hot_after - hot_before))"
 [[ $(jq .non2xx <<<"$dash_out") == 0 ]] || die "/api/dashboard answered non-2xx under load"
 rss_a=$(hwm_mb "$api_pid")
 stop_pid "$bare_pid"
@@ -232,13 +248,13 @@ api_pid=
 
 jq -cn --argjson bare "$bare_out" --argjson dash "$dash_out" --argjson sales "$sales_out" \
   --argjson plain "$plain_ms" --argjson orders "$orders" --argjson bytes "$body_bytes" \
-  --argjson rss_a "$rss_a" --argjson rss_b "$rss_b" --arg load_a "$load_a1 / $load_a2" \
+  --argjson rss_a "$rss_a" --argjson rss_b "$rss_b" --arg load_a "$load_a" --argjson rounds "$rounds" \
   --arg load_b "$load_b1" --argjson conns "$conns" --argjson threads "$threads" \
   --argjson hot "$((hot_after - hot_before))" '{
-  dashboard: {connections: $conns, http_threads: $threads, body_bytes: $bytes,
+  dashboard: {rounds: $rounds, connections: $conns, http_threads: $threads, body_bytes: $bytes,
     bare_rps: $bare.rps, api_rps: $dash.rps, ratio: (($dash.rps / $bare.rps * 1000 | round) / 1000),
     bare_p99_ms: $bare.p99_ms, api_p50_ms: $dash.p50_ms, api_p99_ms: $dash.p99_ms,
-    api_requests: $dash.requests, api_hot_cache_hits: $hot, load_after_bare_and_api: $load_a},
+    api_requests: $dash.requests, api_hot_cache_hits: $hot, load_after_each_round: $load_a},
   sales: {orders: $orders, api_requests: $sales.requests, api_p50_ms: $sales.p50_ms,
     api_p95_ms: $sales.p95_ms, api_p99_ms: $sales.p99_ms, plain_ms: $plain,
     speedup: (($plain / $sales.p95_ms * 10 | round) / 10), load: $load_b},
