@@ -125,6 +125,8 @@ fi
 token=$("$api" token create --tenant "$tenant" 2>/dev/null) || die "token create"
 
 # --- helpers ---------------------------------------------------------------------------------
+api_port=
+bare_port=
 free_port api_port
 free_port bare_port
 api_url=http://127.0.0.1:$api_port
@@ -166,7 +168,7 @@ bare_runs=()
 dash_runs=()
 loads=()
 for ((round = 1; round <= rounds; round++)); do
-  out=$(BENCH_TOKEN= wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/wrk_report.lua \
+  out=$(BENCH_TOKEN='' wrk -t2 -c"$conns" -d"${secs}s" --latency -s tests/bench/wrk_report.lua \
     "http://127.0.0.1:$bare_port/api/dashboard" | wrk_json)
   log "(a) round $round, bare listener: $out; load $(load)"
   bare_runs+=("$out")
@@ -219,8 +221,10 @@ api_totals=$(jq -r '.data.totals | "\(.orders) \(.revenue) \(.items_sold)"' <<<"
 read -r po pr pi <<<"$plain_totals"
 read -r ao ar ai <<<"$api_totals"
 [[ $po == "$orders" ]] || die "the plain query counts $po orders, expected $orders"
-[[ $ao == "$po" && $ai == "$pi" ]] && awk -v a="$ar" -v p="$pr" 'BEGIN { exit !(a + 0 == p + 0) }' ||
+if ! [[ $ao == "$po" && $ai == "$pi" ]] ||
+  ! awk -v a="$ar" -v p="$pr" 'BEGIN { exit !(a + 0 == p + 0) }'; then
   die "the report's totals ($api_totals) differ from the plain GROUP BY's ($plain_totals)"
+fi
 plain_cats=$(psql_owner -c "SELECT count(*) FROM ($plain_categories) c")
 api_cats=$(jq '.data.by_category | length' <<<"$report")
 [[ $plain_cats == "$api_cats" ]] || die "by_category: $api_cats categories, the plain query $plain_cats"

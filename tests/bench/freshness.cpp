@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
     if (orders < 0) {
       ++poll_errors;
     } else {
-      const uint64_t visible = std::min<uint64_t>(probes, static_cast<uint64_t>(std::max<int64_t>(0, orders - before)));
+      const uint64_t visible =
+          std::min<uint64_t>(probes, static_cast<uint64_t>(std::max<int64_t>(0, orders - before)));
       for (; seen < visible; ++seen) {
         const int64_t at = published_at[seen + 1].load();
         if (at == 0) Die("the dashboard shows more orders than probes published");

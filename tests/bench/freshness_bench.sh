@@ -104,6 +104,7 @@ until [[ -n $(queue_depth) ]]; do
   sleep 0.5
 done
 
+api_port=
 free_port api_port
 api_url=http://127.0.0.1:$api_port
 APP_URL=$api_url DATABASE_URL=$API_DATABASE_URL LOG_LEVEL=warn "$api" serve >>"$run/bench-api.log" 2>&1 &
