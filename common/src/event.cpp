@@ -19,6 +19,12 @@ namespace {
 constexpr size_t kMaxQuotedBytes = 60;
 constexpr size_t kMaxIdChars = 128;
 
+// The largest amount one event may carry, in currency units, also after multiplying by a
+// quantity or an fx rate: 100 billion (a very large B2B order even in IDR or VND). With at
+// most 5,000 events a batch (batch_size), no sum the ingestor builds can leave Money's range
+// (+-922 trillion), so amounts are never wrapped or clamped.
+constexpr __int128 kMaxAmountUnits = static_cast<__int128>(100'000'000'000) * Money::kScale;
+
 constexpr std::array<std::string_view, kEventTypeCount> kTypeNames = {
     "order.created",   "order.status_changed", "product.stock_changed", "stock.received",
     "customer.created", "campaign.sent",        "email.opened",
@@ -219,6 +225,23 @@ class FieldReader {
     return rate;
   }
 
+  // Fails when `amount` x `quantity` (converted with `fx` when given) exceeds kMaxAmountUnits.
+  void CheckAmount(std::string_view key, Money amount, int64_t quantity,
+                   const std::optional<FxRate>& fx) {
+    if (failed()) return;
+    __int128 value = static_cast<__int128>(amount.units()) * quantity;
+    if (value > kMaxAmountUnits || value < -kMaxAmountUnits) {
+      Fail(key, quantity == 1 ? std::string("exceeds the largest supported amount, 100000000000")
+                              : fmt::format("times quantity {} exceeds the largest supported "
+                                            "amount, 100000000000", quantity));
+      return;
+    }
+    if (fx && (value * fx->units / Money::kRateScale > kMaxAmountUnits)) {
+      Fail(key, fmt::format("converted with fx_rate {} exceeds the largest supported amount, "
+                            "100000000000", fx->text));
+    }
+  }
+
  private:
   std::optional<std::string> CheckId(std::string_view key, const JsonValue& v) {
     if (!v.is_string()) {
@@ -359,6 +382,7 @@ OrderCreated DecodeOrderCreated(FieldReader& r, Timestamp time, std::string* err
         it.category_name = ir.OptionalText("category_name");
         it.quantity = static_cast<int32_t>(ir.RequiredInt("quantity", kQuantityRule));
         it.unit_price = ir.RequiredMoney("unit_price");
+        ir.CheckAmount("unit_price", it.unit_price, it.quantity, o.fx_rate);
       }
     }
   }
@@ -367,6 +391,10 @@ OrderCreated DecodeOrderCreated(FieldReader& r, Timestamp time, std::string* err
   o.shipping_total = r.MoneyOrZero("shipping_total");
   o.tax_total = r.MoneyOrZero("tax_total");
   o.total = r.RequiredMoney("total");
+  r.CheckAmount("total", o.total, 1, o.fx_rate);
+  r.CheckAmount("discount_total", o.discount_total, 1, o.fx_rate);
+  r.CheckAmount("shipping_total", o.shipping_total, 1, o.fx_rate);
+  r.CheckAmount("tax_total", o.tax_total, 1, o.fx_rate);
   o.campaign_id = r.OptionalId("campaign_id");
   o.channel = r.OptionalText("channel");
   o.country = r.OptionalText("country");
@@ -380,6 +408,7 @@ OrderStatusChanged DecodeOrderStatusChanged(FieldReader& r, Timestamp time) {
   s.previous_status = r.OptionalText("previous_status");
   s.changed_at = r.OptionalTime("changed_at", time);
   s.refund_amount = r.OptionalMoney("refund_amount", /*positive=*/true);
+  if (s.refund_amount) r.CheckAmount("refund_amount", *s.refund_amount, 1, std::nullopt);
   return s;
 }
 
@@ -406,6 +435,7 @@ StockReceived DecodeStockReceived(FieldReader& r, Timestamp time) {
   s.unit_cost = r.OptionalMoney("unit_cost", false);
   s.currency = r.OptionalCurrency("currency");
   s.fx_rate = r.OptionalRate("fx_rate");
+  if (s.unit_cost) r.CheckAmount("unit_cost", *s.unit_cost, s.quantity, s.fx_rate);
   s.supplier_id = r.OptionalId("supplier_id");
   s.stock_level = r.OptionalInt("stock_level", kIntegerRule);
   s.sku = r.OptionalText("sku");
@@ -434,6 +464,7 @@ CampaignSent DecodeCampaignSent(FieldReader& r, Timestamp time) {
   c.cost = r.OptionalMoney("cost", false);
   c.currency = r.OptionalCurrency("currency");
   c.fx_rate = r.OptionalRate("fx_rate");
+  if (c.cost) r.CheckAmount("cost", *c.cost, 1, c.fx_rate);
   return c;
 }
 

@@ -20,7 +20,7 @@ constexpr Setting kSettings[] = {
      "deliveries of one message before RabbitMQ dead-letters it", 1, 1000},
     {"prefetch", Setting::kInt, "4000", "unacknowledged messages the broker may send ahead", 1,
      65535},
-    {"batch_size", Setting::kInt, "2000", "messages per database transaction at most", 1, 50000},
+    {"batch_size", Setting::kInt, "2000", "messages per database transaction at most", 1, 5000},
     {"batch_linger_ms", Setting::kInt, "20",
      "how long a batch waits for more messages once the first arrived", 0, 10000},
     {"max_body_bytes", Setting::kInt, "1048576", "larger messages are dead-lettered", 1024,

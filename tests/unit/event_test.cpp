@@ -522,3 +522,23 @@ TEST_CASE("strings with NUL characters are rejected: PostgreSQL text cannot stor
   CHECK(DecodeError(Envelope("customer.created", R"({"customer_id":"a","country":"H\u0000U"})")) ==
         "customer.created: data.country must not contain NUL characters (\\u0000)");
 }
+
+TEST_CASE("amounts are bounded so that no sum of a batch can overflow Money") {
+  // 100 billion is the largest amount, also after multiplying by a quantity or an fx rate.
+  const std::string line = R"({"order_id":"o","currency":"HUF","total":"1",
+      "items":[{"product_id":"p","quantity":3,"unit_price":"40000000000"}]})";
+  CHECK(DecodeError(Envelope("order.created", line)) ==
+        "order.created: data.items[0].unit_price times quantity 3 exceeds the largest supported "
+        "amount, 100000000000");
+  const std::string fx = R"({"order_id":"o","currency":"USD","fx_rate":"400","total":"300000000",
+      "items":[{"product_id":"p","quantity":1,"unit_price":"1"}]})";
+  CHECK(DecodeError(Envelope("order.created", fx)) ==
+        "order.created: data.total converted with fx_rate 400 exceeds the largest supported "
+        "amount, 100000000000");
+  const std::string at_limit = R"({"order_id":"o","currency":"HUF","total":"100000000000",
+      "items":[{"product_id":"p","quantity":4,"unit_price":"25000000000"}]})";
+  CHECK(DecodeEvent(Envelope("order.created", at_limit)).ok());
+  const std::string received = R"({"product_id":"p","quantity":2000000000,"unit_cost":"100"})";
+  CHECK(DecodeError(Envelope("stock.received", received)).rfind(
+            "stock.received: data.unit_cost times quantity 2000000000 exceeds", 0) == 0);
+}

@@ -20,6 +20,7 @@ class Money {
  public:
   static constexpr int kScaleDigits = 4;
   static constexpr int64_t kScale = 10000;
+  static constexpr int64_t kRateScale = 10'000'000'000;  // fx rates are held in 1e-10 units
 
   constexpr Money() = default;
   static constexpr Money FromUnits(int64_t ten_thousandths) { return Money(ten_thousandths); }

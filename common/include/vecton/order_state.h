@@ -34,7 +34,7 @@
 namespace vecton {
 
 inline constexpr int64_t kNoCategory = -1;
-inline constexpr int64_t kFxRateOne = 10'000'000'000;  // 1.0 in FxRate units (1e-10)
+inline constexpr int64_t kFxRateOne = Money::kRateScale;  // 1.0 as an fx rate
 
 struct StatusChangeFacts {
   Timestamp changed_at;
