@@ -44,6 +44,9 @@ source "$state/env"
 export DB_SCHEMA=${DB_SCHEMA:-analytics}
 # The tests find the daemons' binaries here.
 export VECTON_BUILD_DIR=$build_dir
+# Responses recorded by the API tests (every test process of this run), checked against
+# docs/openapi.yaml by the npm checks below.
+export VECTON_RECORD_DIR=$state/openapi-responses
 
 echo "== tests"
 rc=0

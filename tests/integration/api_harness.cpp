@@ -184,8 +184,14 @@ void RecordResponse(const std::string& method, const std::string& target, const 
   const fs::path dir = RecordDir();
   if (count == 0) {
     fs::create_directories(dir);
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      if (entry.path().extension() == ".json") fs::remove(entry.path());
+    // Without VECTON_RECORD_DIR the directory is this build's: clear an earlier run's files.
+    // With it, the caller (scripts/test.sh) gives every suite run a fresh directory, shared by
+    // the test processes of that run.
+    const char* given = std::getenv("VECTON_RECORD_DIR");
+    if (given == nullptr || *given == '\0') {
+      for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().extension() == ".json") fs::remove(entry.path());
+      }
     }
   }
   JsonWriter w;
@@ -200,7 +206,7 @@ void RecordResponse(const std::string& method, const std::string& target, const 
   w.Key("body").String(r.body);
   w.EndObject();
   char name[32];
-  std::snprintf(name, sizeof name, "%04d.json", ++count);
+  std::snprintf(name, sizeof name, "%d-%04d.json", static_cast<int>(getpid()), ++count);
   std::ofstream(dir / name) << w.str();
 }
 

@@ -40,8 +40,9 @@ HttpResult HttpRequestRaw(int port, const std::string& method, const std::string
 std::string RecordDir();
 
 // Writes one response (method, target, status, content type, headers, body) as the next
-// numbered JSON file of RecordDir(). The first call of the process removes the directory's
-// earlier *.json files, so no recording of an earlier run is validated again. Thread-safe.
+// JSON file of RecordDir() named <pid>-<n>.json. Without VECTON_RECORD_DIR, the first call of
+// the process removes the directory's earlier *.json files, so no recording of an earlier run
+// is validated again; with it, the caller provides a fresh directory. Thread-safe.
 void RecordResponse(const std::string& method, const std::string& target, const HttpResult& r);
 
 // HttpRequestRaw, with the response recorded.
