@@ -83,8 +83,6 @@ double Num(const JsonValue& root, const std::string& path) {
 
 // ---- events -----------------------------------------------------------------------------
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
-
 struct Tenant {
   std::string id, token;
 };
@@ -95,14 +93,6 @@ Tenant MakeTenant(const char* prefix) {
   CreateTenant(*conn, t.id, "Europe/Budapest", "HUF");
   t.token = CreateTestToken(t.id);
   return t;
-}
-
-void WaitForEvents(const std::string& tenant, size_t n) {
-  auto count = [&] {
-    return std::stoul(QueryValue("SELECT count(*) FROM event_log WHERE tenant_id = " + Q(tenant)));
-  };
-  bool done = WaitFor([&] { return count() >= n; });
-  REQUIRE_MESSAGE(done, "only " << count() << " of " << n << " events were stored");
 }
 
 std::string UtcNow(int offset_seconds) {

@@ -56,13 +56,6 @@ std::vector<HostileCase> LoadCorpus(const std::string& manifest_name, const std:
   return cases;
 }
 
-size_t EventCount(const std::string& tenant) {
-  auto conn = ConnectToTestSchema();
-  pqxx::nontransaction tx(*conn);
-  return tx.exec_params1("SELECT count(*) FROM event_log WHERE tenant_id = $1", tenant)[0]
-      .as<size_t>();
-}
-
 std::string Valid(const std::string& tenant, size_t i) {
   const std::string n = std::to_string(i);
   if (i % 2 == 0) {
@@ -78,7 +71,7 @@ std::string Valid(const std::string& tenant, size_t i) {
 // Publishes each case between valid events and checks the outcome (see the file comment).
 void CheckDeadLettered(const std::string& t, const std::vector<HostileCase>& cases) {
   std::vector<std::pair<std::string, std::string>> messages;
-  size_t valid = 0;
+  int64_t valid = 0;
   for (const HostileCase& c : cases) {
     messages.emplace_back(valid % 2 == 0 ? "customer.created" : "order.created", Valid(t, valid));
     ++valid;

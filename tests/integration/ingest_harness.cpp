@@ -181,6 +181,21 @@ std::string QueryValue(const std::string& sql) {
   return r[0][0].c_str();
 }
 
+int64_t EventCount(const std::string& tenant) {
+  auto conn = ConnectToTestSchema();
+  pqxx::nontransaction tx(*conn);
+  return tx.exec_params1("SELECT count(*) FROM event_log WHERE tenant_id = $1", tenant)[0]
+      .as<int64_t>();
+}
+
+void WaitForEvents(const std::string& tenant, int64_t n, std::chrono::milliseconds deadline) {
+  const bool done = WaitFor([&] { return EventCount(tenant) >= n; }, deadline);
+  // Counted before the assertion: doctest deadlocks when an assertion fails while it formats
+  // the message of another one (the query asserts).
+  const int64_t stored = EventCount(tenant);
+  REQUIRE_MESSAGE(done, "only " << stored << " of " << n << " events were stored");
+}
+
 std::string CloudEvent(const std::string& type, const std::string& id, const std::string& tenant,
                        const std::string& time, const std::string& data,
                        const std::string& source) {

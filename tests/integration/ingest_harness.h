@@ -73,6 +73,14 @@ class EventPublisher {
 bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
+// Events of `tenant` stored in event_log.
+int64_t EventCount(const std::string& tenant);
+
+// Waits until at least `n` events of `tenant` are stored; fails the test with the count
+// reached otherwise.
+void WaitForEvents(const std::string& tenant, int64_t n,
+                   std::chrono::milliseconds deadline = std::chrono::seconds(30));
+
 // Runs a query and returns its single value as text ("" for NULL or no row).
 std::string QueryValue(const std::string& sql);
 

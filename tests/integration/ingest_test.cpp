@@ -17,15 +17,6 @@ namespace {
 
 std::string Q(const std::string& s) { return "'" + s + "'"; }
 
-size_t EventCount(const std::string& tenant) {
-  return std::stoul(QueryValue("SELECT count(*) FROM event_log WHERE tenant_id = " + Q(tenant)));
-}
-
-void WaitForEvents(const std::string& tenant, size_t n) {
-  bool done = WaitFor([&] { return EventCount(tenant) >= n; });
-  REQUIRE_MESSAGE(done, "only " << EventCount(tenant) << " of " << n << " events were stored");
-}
-
 // "orders|revenue|items|tax|shipping|discounts|cancelled|refunds" of a tenant's day.
 std::string DailySales(const std::string& tenant, const std::string& day) {
   return QueryValue(
