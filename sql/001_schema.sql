@@ -121,6 +121,8 @@ CREATE TABLE products (
     category_name        text,
     stock_level          integer,
     stock_changed_at     timestamptz,
+    stock_source         text NOT NULL DEFAULT '',  -- with stock_event_id: breaks ties of
+    stock_event_id       text NOT NULL DEFAULT '',  -- stock_changed_at, whatever the arrival order
     low_stock_threshold  integer,
     unit_cost            numeric(20,4),      -- latest known purchase cost, for stock value
     PRIMARY KEY (tenant_id, product_id)
@@ -291,6 +293,8 @@ CREATE TABLE inventory_snapshots (
     product_id   text NOT NULL,
     stock_level  integer NOT NULL,
     changed_at   timestamptz NOT NULL,
+    source       text NOT NULL DEFAULT '',   -- the observation's event: ties of changed_at
+    event_id     text NOT NULL DEFAULT '',   -- go to the greater (source, event_id)
     PRIMARY KEY (tenant_id, day, product_id)
 );
 CREATE INDEX inventory_snapshots_tenant_product ON inventory_snapshots (tenant_id, product_id, day);

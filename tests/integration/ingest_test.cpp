@@ -329,3 +329,40 @@ TEST_CASE("an event for an unknown tenant registers it with the configured defau
 }
 
 }  // namespace vecton::testing
+
+namespace vecton::testing {
+
+TEST_CASE("stock levels at the same instant resolve the same way whatever the arrival order") {
+  auto conn = ConnectToTestSchema();
+  IngestorProcess ingestor;
+  EventPublisher pub;
+  std::vector<std::string> levels;
+  for (bool reversed : {false, true}) {
+    const std::string t = UniqueTenant("tie");
+    CreateTenant(*conn, t, "UTC", "EUR");
+    auto level = [&](const char* id, int value) {
+      return std::pair<std::string, std::string>(
+          "product.stock_changed",
+          CloudEvent("product.stock_changed", id, t, "2026-11-20T10:00:00Z",
+                     R"({"product_id":"p","stock_level":)" + std::to_string(value) + "}",
+                     "warehouse"));
+    };
+    // Separate publishes: two batches, so the database's guard decides, not the batch.
+    pub.Publish({level(reversed ? "b" : "a", reversed ? 7 : 3)});
+    WaitForEvents(t, 1);
+    pub.Publish({level(reversed ? "a" : "b", reversed ? 3 : 7)});
+    WaitForEvents(t, 2);
+    // Equal changed_at: the greater (source, event_id), "b", wins.
+    levels.push_back(QueryValue("SELECT stock_level || '/' || (SELECT stock_level FROM "
+                                "inventory_snapshots s WHERE s.tenant_id = p.tenant_id) "
+                                "FROM products p WHERE tenant_id = '" + t + "'"));
+    std::string output;
+    REQUIRE(RunIngestorCommand({"rebuild", "--tenant", t}, &output) == 0);
+    levels.push_back(QueryValue("SELECT stock_level || '/' || (SELECT stock_level FROM "
+                                "inventory_snapshots s WHERE s.tenant_id = p.tenant_id) "
+                                "FROM products p WHERE tenant_id = '" + t + "'"));
+  }
+  CHECK(levels == std::vector<std::string>{"7/7", "7/7", "7/7", "7/7"});
+}
+
+}  // namespace vecton::testing

@@ -136,39 +136,53 @@ void ApplyLevels(pqxx::transaction_base& tx, const std::vector<LevelObservation>
     auto& d = daily[{o.tenant, day, o.product_id}];
     if (d == nullptr || Later(o, *d)) d = &o;
   }
+  // The latest observation wins; equal times go to the greater (source, event_id), as in a
+  // rebuild, so the stored level never depends on the order events arrived in.
   {
-    PgArray tenant, product, level, at;
+    PgArray tenant, product, level, at, source, event;
     for (const auto& [key, o] : current) {
       tenant.Add(key.first);
       product.Add(key.second);
       level.Add(o->level);
       at.Add(FormatUtc(o->at));
+      source.Add(o->source);
+      event.Add(o->event_id);
     }
     tx.exec_params(
-        "INSERT INTO products AS p (tenant_id, product_id, stock_level, stock_changed_at) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::timestamptz[]) "
+        "INSERT INTO products AS p (tenant_id, product_id, stock_level, stock_changed_at, "
+        "stock_source, stock_event_id) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::timestamptz[], "
+        "$5::text[], $6::text[]) "
         "ON CONFLICT (tenant_id, product_id) DO UPDATE SET "
-        "stock_level = excluded.stock_level, stock_changed_at = excluded.stock_changed_at "
-        "WHERE p.stock_changed_at IS NULL OR excluded.stock_changed_at >= p.stock_changed_at",
-        tenant.Take(), product.Take(), level.Take(), at.Take());
+        "stock_level = excluded.stock_level, stock_changed_at = excluded.stock_changed_at, "
+        "stock_source = excluded.stock_source, stock_event_id = excluded.stock_event_id "
+        "WHERE p.stock_changed_at IS NULL OR (excluded.stock_changed_at, excluded.stock_source, "
+        "excluded.stock_event_id) > (p.stock_changed_at, p.stock_source, p.stock_event_id)",
+        tenant.Take(), product.Take(), level.Take(), at.Take(), source.Take(), event.Take());
   }
   {
-    PgArray tenant, day, product, level, at;
+    PgArray tenant, day, product, level, at, source, event;
     for (const auto& [key, o] : daily) {
       tenant.Add(std::get<0>(key));
       day.Add(CivilDate::FromDays(std::get<1>(key)).ToString());
       product.Add(std::get<2>(key));
       level.Add(o->level);
       at.Add(FormatUtc(o->at));
+      source.Add(o->source);
+      event.Add(o->event_id);
     }
     tx.exec_params(
         "INSERT INTO inventory_snapshots AS s (tenant_id, day, product_id, stock_level, "
-        "changed_at) "
-        "SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int4[], $5::timestamptz[]) "
+        "changed_at, source, event_id) "
+        "SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int4[], $5::timestamptz[], "
+        "$6::text[], $7::text[]) "
         "ON CONFLICT (tenant_id, day, product_id) DO UPDATE SET "
-        "stock_level = excluded.stock_level, changed_at = excluded.changed_at "
-        "WHERE excluded.changed_at >= s.changed_at",
-        tenant.Take(), day.Take(), product.Take(), level.Take(), at.Take());
+        "stock_level = excluded.stock_level, changed_at = excluded.changed_at, "
+        "source = excluded.source, event_id = excluded.event_id "
+        "WHERE (excluded.changed_at, excluded.source, excluded.event_id) > "
+        "(s.changed_at, s.source, s.event_id)",
+        tenant.Take(), day.Take(), product.Take(), level.Take(), at.Take(), source.Take(),
+        event.Take());
   }
 }
 

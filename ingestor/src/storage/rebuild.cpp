@@ -22,16 +22,20 @@ void RecomputeInventory(pqxx::transaction_base& tx, const std::string& tenant,
                         const std::string& timezone) {
   tx.exec_params("DELETE FROM inventory_snapshots WHERE tenant_id = $1", tenant);
   tx.exec_params(
-      "INSERT INTO inventory_snapshots (tenant_id, day, product_id, stock_level, changed_at) "
+      "INSERT INTO inventory_snapshots (tenant_id, day, product_id, stock_level, changed_at, "
+      "  source, event_id) "
       "SELECT DISTINCT ON ((changed_at AT TIME ZONE $2)::date, product_id) "
-      "  tenant_id, (changed_at AT TIME ZONE $2)::date, product_id, stock_level, changed_at "
+      "  tenant_id, (changed_at AT TIME ZONE $2)::date, product_id, stock_level, changed_at, "
+      "  source, event_id "
       "FROM stock_changes WHERE tenant_id = $1 "
       "ORDER BY (changed_at AT TIME ZONE $2)::date, product_id, changed_at DESC, source DESC, "
       "  event_id DESC",
       tenant, timezone);
   tx.exec_params(
-      "UPDATE products p SET stock_level = l.stock_level, stock_changed_at = l.changed_at "
-      "FROM (SELECT DISTINCT ON (product_id) product_id, stock_level, changed_at "
+      "UPDATE products p SET stock_level = l.stock_level, stock_changed_at = l.changed_at, "
+      "  stock_source = l.source, stock_event_id = l.event_id "
+      "FROM (SELECT DISTINCT ON (product_id) product_id, stock_level, changed_at, source, "
+      "      event_id "
       "      FROM stock_changes WHERE tenant_id = $1 "
       "      ORDER BY product_id, changed_at DESC, source DESC, event_id DESC) AS l "
       "WHERE p.tenant_id = $1 AND p.product_id = l.product_id",
