@@ -169,59 +169,12 @@ TEST_CASE("duplicates, reordering, replay and rebuild leave the aggregates equal
   auto conn = ConnectToTestSchema();
   const std::string t = UniqueTenant("model");
   CreateTenant(*conn, t, "UTC", "EUR");
+  History history = GenerateHistory(t, 240, 20261125);
+  const std::vector<ModelOrder>& orders = history.orders;
+  std::vector<std::pair<std::string, std::string>> events = history.events;
   std::mt19937 rng(20261125);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-
-  const int64_t start = 1795000000;  // 2026-11-18T..Z
-  std::vector<ModelOrder> orders;
-  std::vector<std::pair<std::string, std::string>> events;
-  const char* statuses[] = {"processing", "shipped", "completed", "cancelled", "refunded"};
-  for (int i = 0; i < 240; ++i) {
-    ModelOrder o;
-    o.id = "o" + std::to_string(i);
-    o.customer = "c" + std::to_string(pick(0, 60));
-    const int64_t placed = start + pick(0, 10 * 86400);
-    o.day = DayOf(placed);
-    std::string items;
-    for (int n = pick(1, 3), k = 0; k < n; ++k) {
-      const int quantity = pick(1, 4);
-      const int price = pick(50, 20000);
-      o.items += quantity;
-      o.total_cents += quantity * price;
-      items += std::string(k ? "," : "") + R"({"product_id":"p)" + std::to_string(pick(0, 30)) +
-               R"(","category_id":)" + std::to_string(pick(1, 4)) + R"(,"quantity":)" +
-               std::to_string(quantity) + R"(,"unit_price":")" + Amount(price) + "\"}";
-    }
-    // Sometimes a first version of the order, replaced by the later placed_at.
-    if (pick(0, 9) == 0) {
-      events.push_back({"order.created",
-                        CloudEvent("order.created", o.id + "-v0", t, IsoUtc(placed - 3600),
-                                   R"({"order_id":")" + o.id + R"(","customer_id":")" + o.customer +
-                                       R"(","currency":"EUR","items":[{"product_id":"p0","quantity":9,"unit_price":"1.00"}],"total":"9.00"})")});
-    }
-    events.push_back({"order.created",
-                      CloudEvent("order.created", o.id, t, IsoUtc(placed),
-                                 R"({"order_id":")" + o.id + R"(","customer_id":")" + o.customer +
-                                     R"(","currency":"EUR","items":[)" + items + R"(],"total":")" +
-                                     Amount(o.total_cents) + "\"}")});
-    int64_t at = placed;
-    for (int n = pick(0, 3), k = 0; k < n; ++k) {
-      at += pick(600, 3 * 86400);
-      ModelOrder::Change c{at, statuses[pick(0, 4)], 0};
-      std::string extra;
-      if (c.status == "refunded" && pick(0, 1) == 0) {
-        c.refund_cents = pick(1, static_cast<int>(std::max<int64_t>(1, o.total_cents / 3)));
-        extra = R"(,"refund_amount":")" + Amount(c.refund_cents) + "\"";
-      }
-      o.changes.push_back(c);
-      events.push_back({"order.status_changed",
-                        CloudEvent("order.status_changed", o.id + "-s" + std::to_string(k), t,
-                                   IsoUtc(at),
-                                   R"({"order_id":")" + o.id + R"(","status":")" + c.status +
-                                       "\"" + extra + "}")});
-    }
-    orders.push_back(o);
-  }
+  const int64_t start = 1795000000;  // GenerateHistory's default: 2026-11-18T..Z
   const size_t distinct = events.size();
   // A third again as duplicates, then everything shuffled.
   for (size_t i = 0; i < distinct / 3; ++i) events.push_back(events[pick(0, static_cast<int>(distinct) - 1)]);

@@ -108,6 +108,13 @@ History GenerateHistory(const std::string& tenant, int order_count, uint32_t see
                R"(","category_id":)" + std::to_string(pick(1, 4)) + R"(,"quantity":)" +
                std::to_string(quantity) + R"(,"unit_price":")" + Amount(price) + "\"}";
     }
+    // Sometimes a first version of the order, superseded by this one's later placed_at.
+    if (pick(0, 9) == 0) {
+      h.events.push_back(event("order.created", o.id + "-v0", placed - 3600,
+                               R"({"order_id":")" + o.id + R"(","customer_id":")" + o.customer +
+                                   R"(","currency":"EUR","items":[{"product_id":"p0",)"
+                                   R"("quantity":9,"unit_price":"1.00"}],"total":"9.00"})"));
+    }
     h.events.push_back(event("order.created", o.id, placed,
                              R"({"order_id":")" + o.id + R"(","customer_id":")" + o.customer +
                                  R"(","currency":"EUR","items":[)" + items + R"(],"total":")" +

@@ -59,7 +59,8 @@ struct History {
 };
 
 // `order_count` orders of tenant `tenant` (UTC, EUR) placed over 10 days from `start`
-// (Unix seconds), 0-3 status changes each, and about one event of another type per order
+// (Unix seconds), a tenth of them preceded by a version placed an hour earlier (superseded:
+// the later placed_at wins), 0-3 status changes each, and about one event of another type per order
 // (customer.created, product.stock_changed, campaign.sent, email.opened). Event ids are
 // unique within the tenant; the same seed gives the same history.
 History GenerateHistory(const std::string& tenant, int order_count, uint32_t seed,
