@@ -1,5 +1,10 @@
 #include "storage/aggregates.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <vector>
+
 #include "storage/pg_array.h"
 
 namespace vecton::storage {
@@ -8,6 +13,73 @@ namespace {
 std::string DayText(int64_t days) { return CivilDate::FromDays(days).ToString(); }
 
 std::string MoneyText(Money m) { return m.ToString(4); }
+
+// One column of a batch of rows: its name, its SQL type and its values.
+struct Column {
+  const char* name;
+  const char* type;
+  PgArray values;
+};
+
+// Adds a batch of rows to `table`: rows whose `key` exists get each of `additive` added to
+// theirs, the others are inserted. `key` columns come first, then `fixed` ones (set on
+// insert, never changed: e.g. an hour's day), then the additive ones.
+void AddRows(pqxx::transaction_base& tx, const char* table, std::vector<Column> key,
+             std::vector<Column> fixed, std::vector<Column> additive) {
+  if (key.front().values.size() == 0) return;
+  std::vector<std::string> names, arrays, params, conflict, set;
+  auto add = [&](Column& c) {
+    params.push_back(c.values.Take());
+    names.emplace_back(c.name);
+    arrays.push_back(fmt::format("${}::{}[]", params.size(), c.type));
+  };
+  for (Column& c : key) {
+    add(c);
+    conflict.emplace_back(c.name);
+  }
+  for (Column& c : fixed) add(c);
+  for (Column& c : additive) {
+    add(c);
+    set.push_back(fmt::format("{0} = a.{0} + excluded.{0}", c.name));
+  }
+  tx.exec_params(fmt::format("INSERT INTO {} AS a ({}) SELECT * FROM unnest({}) "
+                             "ON CONFLICT ({}) DO UPDATE SET {}",
+                             table, fmt::join(names, ", "), fmt::join(arrays, ", "),
+                             fmt::join(conflict, ", "), fmt::join(set, ", ")),
+                 pqxx::prepare::make_dynamic_params(params));
+}
+
+// The additive columns of hourly_sales and daily_sales.
+std::vector<Column> SalesColumns() {
+  return {{"orders", "int8", {}},      {"revenue", "numeric", {}},
+          {"items_sold", "int8", {}},  {"tax", "numeric", {}},
+          {"shipping", "numeric", {}}, {"discounts", "numeric", {}},
+          {"cancelled_orders", "int8", {}}, {"refunds", "numeric", {}}};
+}
+
+void AddSales(std::vector<Column>& c, const SalesCell& cell) {
+  c[0].values.Add(cell.orders);
+  c[1].values.Add(MoneyText(cell.revenue));
+  c[2].values.Add(cell.items_sold);
+  c[3].values.Add(MoneyText(cell.tax));
+  c[4].values.Add(MoneyText(cell.shipping));
+  c[5].values.Add(MoneyText(cell.discounts));
+  c[6].values.Add(cell.cancelled_orders);
+  c[7].values.Add(MoneyText(cell.refunds));
+}
+
+// The additive columns of hourly_category_sales and daily_category_sales.
+std::vector<Column> CategoryColumns() {
+  return {{"orders", "int8", {}}, {"revenue", "numeric", {}}, {"items_sold", "int8", {}},
+          {"refunds", "numeric", {}}};
+}
+
+void AddCategory(std::vector<Column>& c, const CategoryCell& cell) {
+  c[0].values.Add(cell.orders);
+  c[1].values.Add(MoneyText(cell.revenue));
+  c[2].values.Add(cell.items_sold);
+  c[3].values.Add(MoneyText(cell.refunds));
+}
 
 }  // namespace
 
@@ -59,198 +131,114 @@ void AggregateDelta::Write(pqxx::transaction_base& tx) const {
   // Sales, hourly and daily: the daily rows are the sums of their hours.
   std::map<std::tuple<std::string, int64_t>, SalesCell> daily;
   {
-    PgArray tenant, hour, day, orders, revenue, items, tax, shipping, discounts, cancelled, refunds;
-    for (const auto& [key, value] : hourly_) {
+    std::vector<Column> key = {{"tenant_id", "text", {}}, {"hour_start", "timestamptz", {}}};
+    std::vector<Column> fixed = {{"day", "date", {}}};
+    std::vector<Column> values = SalesColumns();
+    for (const auto& [k, value] : hourly_) {
       if (value.cell.IsZero()) continue;
-      const auto& [t, h] = key;
-      tenant.Add(t);
-      hour.Add(FormatUtc(Timestamp{h}));
-      day.Add(value.day.ToString());
-      orders.Add(value.cell.orders);
-      revenue.Add(MoneyText(value.cell.revenue));
-      items.Add(value.cell.items_sold);
-      tax.Add(MoneyText(value.cell.tax));
-      shipping.Add(MoneyText(value.cell.shipping));
-      discounts.Add(MoneyText(value.cell.discounts));
-      cancelled.Add(value.cell.cancelled_orders);
-      refunds.Add(MoneyText(value.cell.refunds));
+      const auto& [t, h] = k;
+      key[0].values.Add(t);
+      key[1].values.Add(FormatUtc(Timestamp{h}));
+      fixed[0].values.Add(value.day.ToString());
+      AddSales(values, value.cell);
       daily[{t, value.day.ToDays()}].Add(value.cell, 1);
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO hourly_sales AS a (tenant_id, hour_start, day, orders, revenue, "
-          "items_sold, tax, shipping, discounts, cancelled_orders, refunds) "
-          "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::date[], $4::int8[], "
-          "$5::numeric[], $6::int8[], $7::numeric[], $8::numeric[], $9::numeric[], $10::int8[], "
-          "$11::numeric[]) "
-          "ON CONFLICT (tenant_id, hour_start) DO UPDATE SET "
-          "orders = a.orders + excluded.orders, revenue = a.revenue + excluded.revenue, "
-          "items_sold = a.items_sold + excluded.items_sold, tax = a.tax + excluded.tax, "
-          "shipping = a.shipping + excluded.shipping, "
-          "discounts = a.discounts + excluded.discounts, "
-          "cancelled_orders = a.cancelled_orders + excluded.cancelled_orders, "
-          "refunds = a.refunds + excluded.refunds",
-          tenant.Take(), hour.Take(), day.Take(), orders.Take(), revenue.Take(), items.Take(),
-          tax.Take(), shipping.Take(), discounts.Take(), cancelled.Take(), refunds.Take());
-    }
+    AddRows(tx, "hourly_sales", std::move(key), std::move(fixed), std::move(values));
   }
   {
-    PgArray tenant, day, orders, revenue, items, tax, shipping, discounts, cancelled, refunds;
-    for (const auto& [key, cell] : daily) {
+    std::vector<Column> key = {{"tenant_id", "text", {}}, {"day", "date", {}}};
+    std::vector<Column> values = SalesColumns();
+    for (const auto& [k, cell] : daily) {
       if (cell.IsZero()) continue;
-      tenant.Add(std::get<0>(key));
-      day.Add(DayText(std::get<1>(key)));
-      orders.Add(cell.orders);
-      revenue.Add(MoneyText(cell.revenue));
-      items.Add(cell.items_sold);
-      tax.Add(MoneyText(cell.tax));
-      shipping.Add(MoneyText(cell.shipping));
-      discounts.Add(MoneyText(cell.discounts));
-      cancelled.Add(cell.cancelled_orders);
-      refunds.Add(MoneyText(cell.refunds));
+      key[0].values.Add(std::get<0>(k));
+      key[1].values.Add(DayText(std::get<1>(k)));
+      AddSales(values, cell);
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO daily_sales AS a (tenant_id, day, orders, revenue, items_sold, tax, "
-          "shipping, discounts, cancelled_orders, refunds) "
-          "SELECT * FROM unnest($1::text[], $2::date[], $3::int8[], $4::numeric[], $5::int8[], "
-          "$6::numeric[], $7::numeric[], $8::numeric[], $9::int8[], $10::numeric[]) "
-          "ON CONFLICT (tenant_id, day) DO UPDATE SET "
-          "orders = a.orders + excluded.orders, revenue = a.revenue + excluded.revenue, "
-          "items_sold = a.items_sold + excluded.items_sold, tax = a.tax + excluded.tax, "
-          "shipping = a.shipping + excluded.shipping, "
-          "discounts = a.discounts + excluded.discounts, "
-          "cancelled_orders = a.cancelled_orders + excluded.cancelled_orders, "
-          "refunds = a.refunds + excluded.refunds",
-          tenant.Take(), day.Take(), orders.Take(), revenue.Take(), items.Take(), tax.Take(),
-          shipping.Take(), discounts.Take(), cancelled.Take(), refunds.Take());
-    }
+    AddRows(tx, "daily_sales", std::move(key), {}, std::move(values));
   }
 
   // Categories, hourly and daily.
   std::map<std::tuple<std::string, int64_t, int64_t>, CategoryCell> daily_categories;
   {
-    PgArray tenant, hour, category, day, orders, revenue, items, refunds;
-    for (const auto& [key, value] : categories_) {
+    std::vector<Column> key = {{"tenant_id", "text", {}},
+                               {"hour_start", "timestamptz", {}},
+                               {"category_id", "int8", {}}};
+    std::vector<Column> fixed = {{"day", "date", {}}};
+    std::vector<Column> values = CategoryColumns();
+    for (const auto& [k, value] : categories_) {
       if (value.cell.IsZero()) continue;
-      const auto& [t, h, c] = key;
-      tenant.Add(t);
-      hour.Add(FormatUtc(Timestamp{h}));
-      category.Add(c);
-      day.Add(value.day.ToString());
-      orders.Add(value.cell.orders);
-      revenue.Add(MoneyText(value.cell.revenue));
-      items.Add(value.cell.items_sold);
-      refunds.Add(MoneyText(value.cell.refunds));
+      const auto& [t, h, c] = k;
+      key[0].values.Add(t);
+      key[1].values.Add(FormatUtc(Timestamp{h}));
+      key[2].values.Add(c);
+      fixed[0].values.Add(value.day.ToString());
+      AddCategory(values, value.cell);
       daily_categories[{t, value.day.ToDays(), c}].Add(value.cell, 1);
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO hourly_category_sales AS a (tenant_id, hour_start, category_id, day, "
-          "orders, revenue, items_sold, refunds) "
-          "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int8[], $4::date[], "
-          "$5::int8[], $6::numeric[], $7::int8[], $8::numeric[]) "
-          "ON CONFLICT (tenant_id, hour_start, category_id) DO UPDATE SET "
-          "orders = a.orders + excluded.orders, revenue = a.revenue + excluded.revenue, "
-          "items_sold = a.items_sold + excluded.items_sold, refunds = a.refunds + excluded.refunds",
-          tenant.Take(), hour.Take(), category.Take(), day.Take(), orders.Take(), revenue.Take(),
-          items.Take(), refunds.Take());
-    }
+    AddRows(tx, "hourly_category_sales", std::move(key), std::move(fixed), std::move(values));
   }
   {
-    PgArray tenant, day, category, orders, revenue, items, refunds;
-    for (const auto& [key, cell] : daily_categories) {
+    std::vector<Column> key = {
+        {"tenant_id", "text", {}}, {"day", "date", {}}, {"category_id", "int8", {}}};
+    std::vector<Column> values = CategoryColumns();
+    for (const auto& [k, cell] : daily_categories) {
       if (cell.IsZero()) continue;
-      tenant.Add(std::get<0>(key));
-      day.Add(DayText(std::get<1>(key)));
-      category.Add(std::get<2>(key));
-      orders.Add(cell.orders);
-      revenue.Add(MoneyText(cell.revenue));
-      items.Add(cell.items_sold);
-      refunds.Add(MoneyText(cell.refunds));
+      key[0].values.Add(std::get<0>(k));
+      key[1].values.Add(DayText(std::get<1>(k)));
+      key[2].values.Add(std::get<2>(k));
+      AddCategory(values, cell);
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO daily_category_sales AS a (tenant_id, day, category_id, orders, revenue, "
-          "items_sold, refunds) "
-          "SELECT * FROM unnest($1::text[], $2::date[], $3::int8[], $4::int8[], $5::numeric[], "
-          "$6::int8[], $7::numeric[]) "
-          "ON CONFLICT (tenant_id, day, category_id) DO UPDATE SET "
-          "orders = a.orders + excluded.orders, revenue = a.revenue + excluded.revenue, "
-          "items_sold = a.items_sold + excluded.items_sold, refunds = a.refunds + excluded.refunds",
-          tenant.Take(), day.Take(), category.Take(), orders.Take(), revenue.Take(), items.Take(),
-          refunds.Take());
-    }
+    AddRows(tx, "daily_category_sales", std::move(key), {}, std::move(values));
   }
 
   // Products per day.
   {
-    PgArray tenant, day, product, units, revenue, orders, refunds;
-    for (const auto& [key, cell] : products_) {
+    std::vector<Column> key = {
+        {"tenant_id", "text", {}}, {"day", "date", {}}, {"product_id", "text", {}}};
+    std::vector<Column> values = {{"units_sold", "int8", {}}, {"revenue", "numeric", {}},
+                                  {"orders", "int8", {}}, {"refunds", "numeric", {}}};
+    for (const auto& [k, cell] : products_) {
       if (cell.IsZero()) continue;
-      tenant.Add(std::get<0>(key));
-      day.Add(DayText(std::get<1>(key)));
-      product.Add(std::get<2>(key));
-      units.Add(cell.units_sold);
-      revenue.Add(MoneyText(cell.revenue));
-      orders.Add(cell.orders);
-      refunds.Add(MoneyText(cell.refunds));
+      key[0].values.Add(std::get<0>(k));
+      key[1].values.Add(DayText(std::get<1>(k)));
+      key[2].values.Add(std::get<2>(k));
+      values[0].values.Add(cell.units_sold);
+      values[1].values.Add(MoneyText(cell.revenue));
+      values[2].values.Add(cell.orders);
+      values[3].values.Add(MoneyText(cell.refunds));
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO product_metrics AS a (tenant_id, day, product_id, units_sold, revenue, "
-          "orders, refunds) "
-          "SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int8[], $5::numeric[], "
-          "$6::int8[], $7::numeric[]) "
-          "ON CONFLICT (tenant_id, day, product_id) DO UPDATE SET "
-          "units_sold = a.units_sold + excluded.units_sold, revenue = a.revenue + excluded.revenue, "
-          "orders = a.orders + excluded.orders, refunds = a.refunds + excluded.refunds",
-          tenant.Take(), day.Take(), product.Take(), units.Take(), revenue.Take(), orders.Take(),
-          refunds.Take());
-    }
+    AddRows(tx, "product_metrics", std::move(key), {}, std::move(values));
   }
 
   // Customers per day.
   {
-    PgArray tenant, customer, day, orders, revenue;
-    for (const auto& [key, cell] : customer_days_) {
+    std::vector<Column> key = {
+        {"tenant_id", "text", {}}, {"customer_id", "text", {}}, {"day", "date", {}}};
+    std::vector<Column> values = {{"orders", "int8", {}}, {"revenue", "numeric", {}}};
+    for (const auto& [k, cell] : customer_days_) {
       if (cell.orders == 0 && cell.revenue.is_zero()) continue;
-      tenant.Add(std::get<0>(key));
-      customer.Add(std::get<1>(key));
-      day.Add(DayText(std::get<2>(key)));
-      orders.Add(cell.orders);
-      revenue.Add(MoneyText(cell.revenue));
+      key[0].values.Add(std::get<0>(k));
+      key[1].values.Add(std::get<1>(k));
+      key[2].values.Add(DayText(std::get<2>(k)));
+      values[0].values.Add(cell.orders);
+      values[1].values.Add(MoneyText(cell.revenue));
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO customer_days AS a (tenant_id, customer_id, day, orders, revenue) "
-          "SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int8[], $5::numeric[]) "
-          "ON CONFLICT (tenant_id, customer_id, day) DO UPDATE SET "
-          "orders = a.orders + excluded.orders, revenue = a.revenue + excluded.revenue",
-          tenant.Take(), customer.Take(), day.Take(), orders.Take(), revenue.Take());
-    }
+    AddRows(tx, "customer_days", std::move(key), {}, std::move(values));
   }
 
   // Campaign attribution.
   {
-    PgArray tenant, campaign, orders, revenue;
-    for (const auto& [key, cell] : campaigns_) {
+    std::vector<Column> key = {{"tenant_id", "text", {}}, {"campaign_id", "text", {}}};
+    std::vector<Column> values = {{"attributed_orders", "int8", {}},
+                                  {"attributed_revenue", "numeric", {}}};
+    for (const auto& [k, cell] : campaigns_) {
       if (cell.orders == 0 && cell.revenue.is_zero()) continue;
-      tenant.Add(std::get<0>(key));
-      campaign.Add(std::get<1>(key));
-      orders.Add(cell.orders);
-      revenue.Add(MoneyText(cell.revenue));
+      key[0].values.Add(std::get<0>(k));
+      key[1].values.Add(std::get<1>(k));
+      values[0].values.Add(cell.orders);
+      values[1].values.Add(MoneyText(cell.revenue));
     }
-    if (tenant.size() > 0) {
-      tx.exec_params(
-          "INSERT INTO campaign_metrics AS a (tenant_id, campaign_id, attributed_orders, "
-          "attributed_revenue) "
-          "SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::numeric[]) "
-          "ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET "
-          "attributed_orders = a.attributed_orders + excluded.attributed_orders, "
-          "attributed_revenue = a.attributed_revenue + excluded.attributed_revenue",
-          tenant.Take(), campaign.Take(), orders.Take(), revenue.Take());
-    }
+    AddRows(tx, "campaign_metrics", std::move(key), {}, std::move(values));
   }
 }
 
