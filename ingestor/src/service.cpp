@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include "amqp/broker.h"
@@ -57,6 +58,15 @@ class Consumer {
         generations_(config.Get("redis_url")) {}
 
   int Run() {
+    // At start an unreachable database or broker is reported, not waited out: one line on
+    // stderr and exit 1 (systemd's Restart=on-failure tries again). Once running, the loop
+    // reconnects by itself.
+    if (!EnsureDatabase() || !EnsureBroker()) {
+      std::string line = last_error_;
+      std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+      std::fprintf(stderr, "analytics-ingestor: cannot start: %s\n", line.c_str());
+      return 1;
+    }
     bool ready_sent = false;
     while (!Stopping()) {
       if (g_reopen_log.exchange(false)) ReopenLog();
@@ -100,6 +110,7 @@ class Consumer {
           {{"url", CutPassword(config_.Get("database_url"))}});
       return true;
     } catch (const std::exception& e) {
+      last_error_ = "PostgreSQL at " + CutPassword(config_.Get("database_url")) + ": " + e.what();
       Log(LogLevel::kWarn, "postgresql unreachable", {{"error", e.what()}});
       db_.reset();
       return false;
@@ -115,6 +126,7 @@ class Consumer {
                               static_cast<uint16_t>(config_.GetInt("prefetch")));
     }
     if (!st) {
+      last_error_ = "RabbitMQ: " + st.error();
       Log(LogLevel::kWarn, "rabbitmq unreachable", {{"error", st.error()}});
       return false;
     }
@@ -235,6 +247,7 @@ class Consumer {
   std::unique_ptr<amqp::Broker> broker_;
   std::chrono::milliseconds backoff_{200};
   std::chrono::steady_clock::duration receive_time_{};  // of the batch being processed
+  std::string last_error_;  // why the last connection attempt failed
 };
 
 }  // namespace

@@ -78,17 +78,19 @@ std::vector<std::string> IngestorEnvironment(const std::vector<std::string>& ext
       "BATCH_LINGER_MS=5",
       "PATH=/usr/bin:/bin",
   };
-  for (const auto& e : extra) env.push_back(e);
+  // First: getenv() finds the first of duplicate entries, so `extra` overrides the defaults.
+  env.insert(env.begin(), extra.begin(), extra.end());
   return env;
 }
 
-int RunIngestorCommand(const std::vector<std::string>& args, std::string* output) {
+int RunIngestorCommand(const std::vector<std::string>& args, std::string* output,
+                       const std::vector<std::string>& extra_env) {
   char path[] = "/tmp/vecton-ingestor-cmd-XXXXXX";
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);
   std::vector<std::string> argv = {Binary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_t pid = Spawn(argv, IngestorEnvironment(), fd);
+  pid_t pid = Spawn(argv, IngestorEnvironment(extra_env), fd);
   int status = 0;
   waitpid(pid, &status, 0);
   if (output != nullptr) {

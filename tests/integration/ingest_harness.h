@@ -30,9 +30,10 @@ const amqp::Topology& TestTopology();
 // REDIS_URL, the topology names, a small batch linger) plus `extra` ("KEY=value").
 std::vector<std::string> IngestorEnvironment(const std::vector<std::string>& extra = {});
 
-// Runs `analytics-ingestor ARGS` to completion with IngestorEnvironment; returns its exit
-// code and fills `output` with stdout+stderr.
-int RunIngestorCommand(const std::vector<std::string>& args, std::string* output = nullptr);
+// Runs `analytics-ingestor ARGS` to completion with IngestorEnvironment(extra_env); returns
+// its exit code and fills `output` with stdout+stderr.
+int RunIngestorCommand(const std::vector<std::string>& args, std::string* output = nullptr,
+                       const std::vector<std::string>& extra_env = {});
 
 // The daemon as a child process; stopped (SIGTERM, then SIGKILL) on destruction.
 class IngestorProcess {

@@ -319,3 +319,18 @@ TEST_CASE("stock levels at the same instant resolve the same way whatever the ar
 }
 
 }  // namespace vecton::testing
+
+namespace vecton::testing {
+
+TEST_CASE("serve with an unreachable database at start exits 1 with one clear line") {
+  std::string output;
+  const int code =
+      RunIngestorCommand({"serve"}, &output, {"DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/x"});
+  CHECK(code == 1);
+  INFO(output);
+  CHECK(output.find("analytics-ingestor: cannot start: PostgreSQL at "
+                    "postgresql://nobody:***@127.0.0.1:1/x") != std::string::npos);
+  CHECK(output.find("secret") == std::string::npos);
+}
+
+}  // namespace vecton::testing
