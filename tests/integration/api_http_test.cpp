@@ -11,6 +11,7 @@
 
 #include "api_harness.h"
 #include "harness.h"
+#include "ingest_harness.h"
 #include "vecton/json.h"
 
 using namespace vecton::testing;
@@ -388,3 +389,46 @@ TEST_CASE("with PostgreSQL stopped the API answers 503 with Retry-After, then re
   CHECK(Eventually([&] { return api.Get(target, t.token).status == 200; }));
   CHECK(api.Get("/api/metrics").body.find("vecton_api_db_errors_total 0\n") == std::string::npos);
 }
+
+namespace vecton::testing {
+namespace {
+
+// The value of an unlabelled counter in a Prometheus text body (-1 when absent).
+double CounterValue(const std::string& body, const std::string& name) {
+  const size_t at = body.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::atof(body.c_str() + at + name.size() + 2);
+}
+
+}  // namespace
+
+TEST_CASE("concurrent identical misses compute the answer once per instance") {
+  ApiProcess api;
+  TestTenant t = MakeTenant("flight");
+  const std::string target = "/api/reports/sales?from=2026-11-01&to=2026-11-07";
+  auto counter = [&](const char* name) { return CounterValue(api.Get("/api/metrics").body, name); };
+  const double computed_before = counter("vecton_api_reports_computed_total");
+  const double misses_before = counter("vecton_api_cache_misses_total");
+  REQUIRE(computed_before >= 0);
+
+  // Hold daily_sales, so the first computation waits while the others arrive and join it.
+  // 4 clients: the test's API (HTTP_THREADS=8) keeps free threads for the /metrics polls.
+  auto conn = ConnectToTestSchema();
+  auto lock = std::make_unique<pqxx::work>(*conn);
+  lock->exec("LOCK TABLE daily_sales IN ACCESS EXCLUSIVE MODE");
+  constexpr int kClients = 4;
+  std::vector<int> statuses(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] { statuses[i] = api.Get(target, t.token).status; });
+  }
+  const bool all_waiting = WaitFor([&] {
+    return counter("vecton_api_cache_misses_total") - misses_before >= kClients;
+  });
+  lock->abort();
+  for (auto& c : clients) c.join();
+  REQUIRE(all_waiting);
+  CHECK(statuses == std::vector<int>(kClients, 200));
+  CHECK(counter("vecton_api_reports_computed_total") - computed_before == 1);
+}
+
+}  // namespace vecton::testing

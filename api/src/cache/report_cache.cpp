@@ -271,6 +271,7 @@ ReportCache::Lookup ReportCache::GetOrCompute(const std::string& tenant, const s
                                               const std::function<CachedAnswer()>& compute) {
   if (options_.ttl_seconds <= 0) {
     ++misses_;
+    ++computed_;
     return {std::make_shared<const CachedAnswer>(compute()), false};
   }
   const int64_t now = UnixNow();
@@ -356,6 +357,7 @@ ReportCache::Lookup ReportCache::GetOrCompute(const std::string& tenant, const s
   }
   ++misses_;
   if (!leader) return {future.get(), false};
+  ++computed_;
 
   std::shared_ptr<const CachedAnswer> answer;
   try {
@@ -415,7 +417,8 @@ bool ReportCache::Ping() {
 }
 
 CacheStats ReportCache::stats() const {
-  return {hits_.load(), hot_hits_.load(), misses_.load(), errors_.load(), bypassed_.load()};
+  return {hits_.load(), hot_hits_.load(), misses_.load(), computed_.load(), errors_.load(),
+          bypassed_.load()};
 }
 
 }  // namespace vecton::api

@@ -54,6 +54,7 @@ struct CacheStats {
   uint64_t hits = 0;          // Redis or hot
   uint64_t hot_hits = 0;      // of which in-process
   uint64_t misses = 0;
+  uint64_t computed = 0;  // answers actually computed: misses minus those that joined a flight
   uint64_t errors = 0;        // failed Redis commands / connection attempts
   uint64_t bypassed = 0;      // lookups that skipped Redis during an outage
 };
@@ -137,7 +138,7 @@ class ReportCache {
   int sub_fd_ = -1;
   std::thread subscriber_;
 
-  std::atomic<uint64_t> hits_{0}, hot_hits_{0}, misses_{0}, errors_{0}, bypassed_{0};
+  std::atomic<uint64_t> hits_{0}, hot_hits_{0}, misses_{0}, computed_{0}, errors_{0}, bypassed_{0};
 };
 
 }  // namespace vecton::api

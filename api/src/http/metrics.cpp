@@ -47,7 +47,9 @@ std::string Metrics::Render(const CacheStats& cache, bool redis_subscribed) cons
   counter("vecton_api_cache_hits_total", "Report answers served from the cache.", cache.hits);
   counter("vecton_api_cache_hot_hits_total", "Cache hits served from process memory.",
           cache.hot_hits);
-  counter("vecton_api_cache_misses_total", "Report answers computed.", cache.misses);
+  counter("vecton_api_cache_misses_total", "Report answers not found in the cache.", cache.misses);
+  counter("vecton_api_reports_computed_total",
+          "Report answers computed (concurrent identical misses compute once).", cache.computed);
   counter("vecton_api_cache_errors_total", "Failed Redis commands and connection attempts.",
           cache.errors);
   counter("vecton_api_cache_bypassed_total", "Lookups that skipped Redis during an outage.",
