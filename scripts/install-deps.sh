@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
+  build-essential g++ cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries the C++ code links
   libcpprest-dev librabbitmq-dev libpqxx-dev libhiredis-dev libfmt-dev libyaml-cpp-dev
   doctest-dev libsystemd-dev libcairo2-dev libssl-dev

@@ -1,5 +1,6 @@
 #include "app.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -7,8 +8,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "auth.h"
 #include "cache/report_cache.h"
@@ -43,7 +42,8 @@ options:
 exit status: 0 success, 1 runtime failure, 2 usage or configuration error
 )";
 
-constexpr const char* kTokenHelp = R"(usage: analytics-api token create --tenant NAME [--name LABEL] [--config PATH]
+constexpr const char* kTokenHelp =
+    R"(usage: analytics-api token create --tenant NAME [--name LABEL] [--config PATH]
        analytics-api token list --tenant NAME [--config PATH]
        analytics-api token revoke --tenant NAME TOKEN_ID [--config PATH]
 
@@ -170,8 +170,8 @@ int Token(const Args& args, const ApiConfig& cfg) {
       std::fprintf(stderr, "analytics-api: %s\n", st.error().c_str());
       return kExitFailure;
     }
-    std::fprintf(stderr, "created token %s for tenant %s (shown once, keep it)\n",
-                 token.id.c_str(), tenant.c_str());
+    std::fprintf(stderr, "created token %s for tenant %s (shown once, keep it)\n", token.id.c_str(),
+                 tenant.c_str());
     std::printf("%s\n", token.token.c_str());
     return 0;
   }
@@ -220,7 +220,8 @@ int Main(int argc, char** argv) {
   if (command == "serve" && args.positional.size() > 1) {
     return Usage("serve takes no arguments", kMainHelp);
   }
-  if (command == "serve" && (args.options.contains("--tenant") || args.options.contains("--name"))) {
+  if (command == "serve" &&
+      (args.options.contains("--tenant") || args.options.contains("--name"))) {
     return Usage("--tenant and --name belong to the token command", kMainHelp);
   }
 

@@ -56,8 +56,9 @@ std::string Base64Url(std::string_view bytes) {
 
 bool IsIpAddress(std::string_view host) {
   if (host.find(':') != std::string_view::npos || (!host.empty() && host[0] == '[')) return true;
-  return std::all_of(host.begin(), host.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+  });
 }
 
 std::string Lower(std::string_view s) {
@@ -85,7 +86,7 @@ NewToken GenerateToken() {
 }
 
 std::string TenantFromHost(std::string_view host) {
-  if (host.empty() || host[0] == '[') return "";  // IPv6 literal
+  if (host.empty() || host[0] == '[') return "";            // IPv6 literal
   std::string_view name = host.substr(0, host.rfind(':'));  // npos: no port, whole host
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   std::string lower = Lower(name);

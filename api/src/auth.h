@@ -54,8 +54,8 @@ class Authenticator {
   Database& db_;
   std::chrono::seconds ttl_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Entry<std::string>> tokens_;   // hash -> tenant
-  std::unordered_map<std::string, Entry<TenantInfo>> tenants_;   // id -> settings
+  std::unordered_map<std::string, Entry<std::string>> tokens_;  // hash -> tenant
+  std::unordered_map<std::string, Entry<TenantInfo>> tenants_;  // id -> settings
 };
 
 }  // namespace vecton::api

@@ -12,8 +12,8 @@ constexpr std::array kSettings = {
     Setting{"app_url", Setting::kUrl, "http://localhost:8014",
             "the API's base URL; the listen address (host and port) is derived from it"},
     Setting{"db_schema", Setting::kString, "analytics", "PostgreSQL schema holding the tables"},
-    Setting{"cache_ttl", Setting::kInt, "15", "report cache duration in minutes (0 = no cache)",
-            0, 1440},
+    Setting{"cache_ttl", Setting::kInt, "15", "report cache duration in minutes (0 = no cache)", 0,
+            1440},
     Setting{"database_url", Setting::kUrl, "postgresql:///analytics",
             "PostgreSQL URI; the token commands use it (owner role)"},
     Setting{"database_read_url", Setting::kUrl, "",
@@ -49,8 +49,8 @@ bool IsPlainIdentifier(const std::string& s) {
 Status ParseAppUrl(const std::string& url, std::string& host, int& port) {
   const std::string_view prefix = "http://";
   if (url.rfind(prefix, 0) != 0) {
-    return Error(fmt::format("app_url: must start with http:// (TLS ends at the proxy), got '{}'",
-                             url));
+    return Error(
+        fmt::format("app_url: must start with http:// (TLS ends at the proxy), got '{}'", url));
   }
   std::string rest = url.substr(prefix.size());
   std::string authority = rest.substr(0, rest.find('/'));
@@ -104,9 +104,10 @@ Result<ApiConfig> LoadApiConfig(const std::string& yaml_path) {
   }
   cfg.db_schema = c.Get("db_schema");
   if (!IsPlainIdentifier(cfg.db_schema)) {
-    return Error(fmt::format("db_schema: must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*), "
-                             "got '{}'",
-                             cfg.db_schema));
+    return Error(
+        fmt::format("db_schema: must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*), "
+                    "got '{}'",
+                    cfg.db_schema));
   }
   cfg.cache_ttl_minutes = static_cast<int>(c.GetInt("cache_ttl"));
   cfg.database_url = c.Get("database_url");
@@ -130,8 +131,8 @@ Result<ApiConfig> LoadApiConfig(const std::string& yaml_path) {
   cfg.log_level = c.Get("log_level");
   if (cfg.log_level != "debug" && cfg.log_level != "info" && cfg.log_level != "warn" &&
       cfg.log_level != "error") {
-    return Error(fmt::format("log_level: must be one of debug, info, warn, error, got '{}'",
-                             cfg.log_level));
+    return Error(
+        fmt::format("log_level: must be one of debug, info, warn, error, got '{}'", cfg.log_level));
   }
   cfg.token_cache_seconds = static_cast<int>(c.GetInt("token_cache_seconds"));
   cfg.hot_cache = c.GetBool("hot_cache");

@@ -6,28 +6,44 @@ namespace vecton::api {
 
 int HttpStatus(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidParameter: return 400;
-    case ErrorKind::kUnauthorized: return 401;
-    case ErrorKind::kForbidden: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kMethodNotAllowed: return 405;
-    case ErrorKind::kPayloadTooLarge: return 413;
-    case ErrorKind::kUnavailable: return 503;
-    case ErrorKind::kInternal: return 500;
+    case ErrorKind::kInvalidParameter:
+      return 400;
+    case ErrorKind::kUnauthorized:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kMethodNotAllowed:
+      return 405;
+    case ErrorKind::kPayloadTooLarge:
+      return 413;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      return 500;
   }
   return 500;
 }
 
 std::string_view ErrorCode(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidParameter: return "invalid_parameter";
-    case ErrorKind::kUnauthorized: return "unauthorized";
-    case ErrorKind::kForbidden: return "forbidden";
-    case ErrorKind::kNotFound: return "not_found";
-    case ErrorKind::kMethodNotAllowed: return "method_not_allowed";
-    case ErrorKind::kPayloadTooLarge: return "payload_too_large";
-    case ErrorKind::kUnavailable: return "unavailable";
-    case ErrorKind::kInternal: return "internal_error";
+    case ErrorKind::kInvalidParameter:
+      return "invalid_parameter";
+    case ErrorKind::kUnauthorized:
+      return "unauthorized";
+    case ErrorKind::kForbidden:
+      return "forbidden";
+    case ErrorKind::kNotFound:
+      return "not_found";
+    case ErrorKind::kMethodNotAllowed:
+      return "method_not_allowed";
+    case ErrorKind::kPayloadTooLarge:
+      return "payload_too_large";
+    case ErrorKind::kUnavailable:
+      return "unavailable";
+    case ErrorKind::kInternal:
+      return "internal_error";
   }
   return "internal_error";
 }

@@ -1,11 +1,11 @@
 #include "vecton/config.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fmt/format.h>
 
 namespace vecton {
 namespace {
@@ -27,8 +27,8 @@ Status Validate(const Setting& s, const std::string& value, std::string_view ori
       return Error(fmt::format("{} ({}): must be true or false, got '{}'", s.key, origin, value));
     case Setting::kUrl:
       if (value.find("://") != std::string::npos || value.empty()) return OkStatus();
-      return Error(fmt::format("{} ({}): must be a URL like scheme://host, got '{}'", s.key,
-                               origin, CutPassword(value)));
+      return Error(fmt::format("{} ({}): must be a URL like scheme://host, got '{}'", s.key, origin,
+                               CutPassword(value)));
     case Setting::kInt: {
       char* end = nullptr;
       errno = 0;
@@ -37,8 +37,8 @@ Status Validate(const Setting& s, const std::string& value, std::string_view ori
         return Error(fmt::format("{} ({}): must be an integer, got '{}'", s.key, origin, value));
       }
       if (n < s.min || n > s.max) {
-        return Error(fmt::format("{} ({}): must be between {} and {}, got {}", s.key, origin,
-                                 s.min, s.max, n));
+        return Error(fmt::format("{} ({}): must be between {} and {}, got {}", s.key, origin, s.min,
+                                 s.max, n));
       }
       return OkStatus();
     }
@@ -52,7 +52,8 @@ Result<Config> Config::Load(std::span<const Setting> settings, const std::string
                             const char* (*getenv)(const char*)) {
   Config config;
   config.settings_ = settings;
-  for (const Setting& s : settings) config.values_[std::string(s.key)] = std::string(s.default_value);
+  for (const Setting& s : settings)
+    config.values_[std::string(s.key)] = std::string(s.default_value);
 
   auto declared = [&](std::string_view key) {
     return std::find_if(settings.begin(), settings.end(),
@@ -68,7 +69,8 @@ Result<Config> Config::Load(std::span<const Setting> settings, const std::string
       return Error(fmt::format("config file {}: {}", yaml_path, e.what()));
     }
     if (root && !root.IsNull()) {
-      if (!root.IsMap()) return Error(fmt::format("config file {}: must be a mapping of keys", yaml_path));
+      if (!root.IsMap())
+        return Error(fmt::format("config file {}: must be a mapping of keys", yaml_path));
       for (const auto& entry : root) {
         std::string key = entry.first.as<std::string>();
         auto it = declared(key);

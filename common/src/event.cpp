@@ -6,10 +6,10 @@
 // reason stays one bounded line whatever a producer sends.
 #include "vecton/event.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "vecton/json.h"
 
@@ -23,10 +23,11 @@ constexpr size_t kMaxIdChars = 128;
 // quantity or an fx rate: 100 billion (a very large B2B order even in IDR or VND). With at
 // most 5,000 events a batch (batch_size), no sum the ingestor builds can leave Money's range
 // (+-922 trillion), so amounts are never wrapped or clamped.
-constexpr __int128 kMaxAmountUnits = static_cast<__int128>(100'000'000'000) * Money::kScale;
+__extension__ typedef __int128 Int128;  // products of two 64-bit amounts, see CheckAmount
+constexpr Int128 kMaxAmountUnits = static_cast<Int128>(100'000'000'000) * Money::kScale;
 
 constexpr std::array<std::string_view, kEventTypeCount> kTypeNames = {
-    "order.created",   "order.status_changed", "product.stock_changed", "stock.received",
+    "order.created",    "order.status_changed", "product.stock_changed", "stock.received",
     "customer.created", "campaign.sent",        "email.opened",
 };
 
@@ -38,7 +39,8 @@ std::string Quote(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     size_t len = 1;
-    while (i + len < text.size() && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80) ++len;
+    while (i + len < text.size() && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80)
+      ++len;
     piece.clear();
     AppendJsonEscaped(piece, text.substr(i, len));
     if (out.size() - 1 + piece.size() > kMaxQuotedBytes) {
@@ -181,7 +183,8 @@ class FieldReader {
     return v == nullptr ? fallback : CheckTime(key, *v).value_or(fallback);
   }
 
-  // Integers in [min, max]; `expect` is the rule as said in a reason ("must be a positive integer").
+  // Integers in [min, max]; `expect` is the rule as said in a reason ("must be a positive
+  // integer").
   struct IntRule {
     std::string_view expect;
     int64_t min = std::numeric_limits<int64_t>::min();
@@ -229,16 +232,18 @@ class FieldReader {
   void CheckAmount(std::string_view key, Money amount, int64_t quantity,
                    const std::optional<FxRate>& fx) {
     if (failed()) return;
-    __int128 value = static_cast<__int128>(amount.units()) * quantity;
+    Int128 value = static_cast<Int128>(amount.units()) * quantity;
     if (value > kMaxAmountUnits || value < -kMaxAmountUnits) {
       Fail(key, quantity == 1 ? std::string("exceeds the largest supported amount, 100000000000")
                               : fmt::format("times quantity {} exceeds the largest supported "
-                                            "amount, 100000000000", quantity));
+                                            "amount, 100000000000",
+                                            quantity));
       return;
     }
     if (fx && (value * fx->units / Money::kRateScale > kMaxAmountUnits)) {
       Fail(key, fmt::format("converted with fx_rate {} exceeds the largest supported amount, "
-                            "100000000000", fx->text));
+                            "100000000000",
+                            fx->text));
     }
   }
 
@@ -263,7 +268,8 @@ class FieldReader {
 
   std::optional<std::string> CheckCurrency(std::string_view key, const JsonValue& v) {
     if (!v.is_string() || !IsCurrencyCode(v.text())) {
-      Fail(key, fmt::format("must be an ISO 4217 code of 3 upper-case letters, got {}", Describe(v)));
+      Fail(key,
+           fmt::format("must be an ISO 4217 code of 3 upper-case letters, got {}", Describe(v)));
       return std::nullopt;
     }
     return v.text();
@@ -293,10 +299,9 @@ class FieldReader {
     const std::optional<int64_t> n = v.AsInt64();
     if (!n) {
       const bool is_integer_literal = v.text().find_first_of(".eE") == std::string::npos;
-      Fail(key, is_integer_literal
-                    ? fmt::format("{} (got {}, out of the 64-bit range)", rule.expect,
-                                  NumberText(v.text()))
-                    : fmt::format("{} (got {})", rule.expect, NumberText(v.text())));
+      Fail(key, is_integer_literal ? fmt::format("{} (got {}, out of the 64-bit range)",
+                                                 rule.expect, NumberText(v.text()))
+                                   : fmt::format("{} (got {})", rule.expect, NumberText(v.text())));
       return std::nullopt;
     }
     if (*n < rule.min) {
@@ -520,8 +525,8 @@ Result<Event> DecodeEvent(std::string_view body, const DecodeLimits& limits) {
     if (type) {
       event.type = *type;
     } else {
-      env.Fail("type", fmt::format("must be one of {}, got {}", fmt::join(kTypeNames, ", "),
-                                   Describe(*v)));
+      env.Fail("type",
+               fmt::format("must be one of {}, got {}", fmt::join(kTypeNames, ", "), Describe(*v)));
     }
   }
   event.time = env.RequiredTime("time");

@@ -6,11 +6,11 @@
 // 0-based byte offset where it was detected.
 #include "vecton/json.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace vecton {
 
@@ -73,7 +73,8 @@ class JsonParser {
       case 'n':
         return ParseLiteral("null", out, JsonValue::Kind::kNull, false);
       default:
-        if (text_[pos_] == '-' || (text_[pos_] >= '0' && text_[pos_] <= '9')) return ParseNumber(out);
+        if (text_[pos_] == '-' || (text_[pos_] >= '0' && text_[pos_] <= '9'))
+          return ParseNumber(out);
         return Fail("expected a value");
     }
   }
@@ -248,15 +249,32 @@ class JsonParser {
     if (pos_ >= text_.size()) return Fail("unexpected end of input in an escape sequence");
     const char c = text_[pos_++];
     switch (c) {
-      case '"': out += '"'; return true;
-      case '\\': out += '\\'; return true;
-      case '/': out += '/'; return true;
-      case 'b': out += '\b'; return true;
-      case 'f': out += '\f'; return true;
-      case 'n': out += '\n'; return true;
-      case 'r': out += '\r'; return true;
-      case 't': out += '\t'; return true;
-      case 'u': break;
+      case '"':
+        out += '"';
+        return true;
+      case '\\':
+        out += '\\';
+        return true;
+      case '/':
+        out += '/';
+        return true;
+      case 'b':
+        out += '\b';
+        return true;
+      case 'f':
+        out += '\f';
+        return true;
+      case 'n':
+        out += '\n';
+        return true;
+      case 'r':
+        out += '\r';
+        return true;
+      case 't':
+        out += '\t';
+        return true;
+      case 'u':
+        break;
       default:
         return FailAt(start, "invalid escape sequence");
     }
@@ -367,12 +385,18 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
 
 std::string_view JsonValue::KindName(Kind k) {
   switch (k) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kNumber: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kNumber:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "unknown";
 }
@@ -437,11 +461,21 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];

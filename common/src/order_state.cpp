@@ -165,7 +165,8 @@ OrderContribution Contribute(const OrderFacts& order, const OrderOutcome& outcom
   }
 
   if (order.customer_id) {
-    out.customer_day = OrderContribution::CustomerDay{*order.customer_id, placed_day, 1, order.total};
+    out.customer_day =
+        OrderContribution::CustomerDay{*order.customer_id, placed_day, 1, order.total};
   }
   if (order.campaign_id) {
     out.campaign = OrderContribution::Campaign{*order.campaign_id, 1, order.total};

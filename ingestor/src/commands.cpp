@@ -216,7 +216,8 @@ int Tenant(const Config& config, std::span<char*> args) {
   return 0;
 }
 
-constexpr std::string_view kRebuildUsage = R"(usage: analytics-ingestor rebuild --tenant NAME [--from DATE --to DATE]
+constexpr std::string_view kRebuildUsage =
+    R"(usage: analytics-ingestor rebuild --tenant NAME [--from DATE --to DATE]
 
 Recomputes the tenant's aggregates from its facts (orders, status changes, stock, ...), in one
 transaction. With --from/--to (tenant-local dates, inclusive) only the day-keyed sales tables
@@ -256,7 +257,8 @@ int RebuildCommand(const Config& config, std::span<char*> args) {
   return 0;
 }
 
-constexpr std::string_view kReplayUsage = R"(usage: analytics-ingestor replay --from first|TIME [--idle-seconds N]
+constexpr std::string_view kReplayUsage =
+    R"(usage: analytics-ingestor replay --from first|TIME [--idle-seconds N]
 
 Reads the replay stream from its beginning ("first") or from TIME (RFC 3339) and ingests every
 event again. Events already stored are recognised and change nothing, so replay is safe to run
@@ -445,9 +447,8 @@ int Seed(const Config& config, std::span<char*> args) {
   }
   options->topology = TopologyFrom(config);
   auto given = [&](std::string_view name) {
-    return std::any_of(args.begin(), args.end(), [&](const char* a) {
-      return std::string_view(a).rfind(name, 0) == 0;
-    });
+    return std::any_of(args.begin(), args.end(),
+                       [&](const char* a) { return std::string_view(a).rfind(name, 0) == 0; });
   };
   auto tenant = TenantZoneAndCurrency(config, options->tenant);
   if (!tenant) return 1;

@@ -63,7 +63,8 @@ class Consumer {
     // reconnects by itself.
     if (!EnsureDatabase() || !EnsureBroker()) {
       std::string line = last_error_;
-      std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+      std::replace_if(
+          line.begin(), line.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
       std::fprintf(stderr, "analytics-ingestor: cannot start: %s\n", line.c_str());
       return 1;
     }
@@ -122,8 +123,7 @@ class Consumer {
     auto broker = amqp::Broker::Connect(config_.Get("amqp_url"));
     Status st = broker ? (*broker)->DeclareTopology(topology_) : Status(Error(broker.error()));
     if (st) {
-      st = (*broker)->Consume(topology_.queue,
-                              static_cast<uint16_t>(config_.GetInt("prefetch")));
+      st = (*broker)->Consume(topology_.queue, static_cast<uint16_t>(config_.GetInt("prefetch")));
     }
     if (!st) {
       last_error_ = "RabbitMQ: " + st.error();
@@ -131,8 +131,8 @@ class Consumer {
       return false;
     }
     broker_ = std::move(*broker);
-    Log(LogLevel::kInfo, "consuming", {{"queue", topology_.queue},
-                                       {"url", CutPassword(config_.Get("amqp_url"))}});
+    Log(LogLevel::kInfo, "consuming",
+        {{"queue", topology_.queue}, {"url", CutPassword(config_.Get("amqp_url"))}});
     return true;
   }
 
@@ -204,7 +204,8 @@ class Consumer {
 
     for (const std::string& t : result->registered_tenants) {
       Log(LogLevel::kWarn, "unknown tenant registered with the default settings",
-          {{"tenant", t}, {"timezone", config_.Get("default_timezone")},
+          {{"tenant", t},
+           {"timezone", config_.Get("default_timezone")},
            {"currency", config_.Get("default_currency")}});
     }
     std::vector<amqp::OutgoingMessage> dead;
@@ -247,7 +248,7 @@ class Consumer {
   std::unique_ptr<amqp::Broker> broker_;
   std::chrono::milliseconds backoff_{200};
   std::chrono::steady_clock::duration receive_time_{};  // of the batch being processed
-  std::string last_error_;  // why the last connection attempt failed
+  std::string last_error_;                              // why the last connection attempt failed
 };
 
 }  // namespace

@@ -102,7 +102,8 @@ void AwaitConfirms(amqp_connection_state_t conn, uint64_t last, uint64_t& acked)
     switch (frame.payload.method.id) {
       case AMQP_BASIC_ACK_METHOD: {
         auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
-        acked = ack->multiple ? ack->delivery_tag : (ack->delivery_tag > acked ? ack->delivery_tag : acked);
+        acked = ack->multiple ? ack->delivery_tag
+                              : (ack->delivery_tag > acked ? ack->delivery_tag : acked);
         break;
       }
       case AMQP_BASIC_NACK_METHOD:
@@ -166,7 +167,8 @@ int main(int argc, char** argv) {
   for (uint64_t i = 1; i <= static_cast<uint64_t>(count); ++i) {
     const std::string body = Body(tenant, run, i, rng);
     amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
-    if (const int rc = amqp_basic_publish(conn, 1, exchange_bytes, routing_key, 0, 0, &props, bytes);
+    if (const int rc =
+            amqp_basic_publish(conn, 1, exchange_bytes, routing_key, 0, 0, &props, bytes);
         rc != AMQP_STATUS_OK) {
       Die(std::string("publish: ") + amqp_error_string2(rc));
     }

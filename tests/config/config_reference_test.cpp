@@ -8,6 +8,7 @@
 // (api/src/config.cpp). No servers: only files and the tables.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,8 +18,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "config.h"    // api/src: vecton::api::ApiSettings
 #include "settings.h"  // ingestor/src: vecton::ingestor::Settings

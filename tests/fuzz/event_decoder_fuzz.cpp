@@ -20,10 +20,18 @@ namespace {
 void Write(const vecton::JsonValue& v, vecton::JsonWriter& w) {
   using Kind = vecton::JsonValue::Kind;
   switch (v.kind()) {
-    case Kind::kNull: w.Null(); break;
-    case Kind::kBool: w.Bool(v.bool_value()); break;
-    case Kind::kNumber: w.Raw(v.text()); break;
-    case Kind::kString: w.String(v.text()); break;
+    case Kind::kNull:
+      w.Null();
+      break;
+    case Kind::kBool:
+      w.Bool(v.bool_value());
+      break;
+    case Kind::kNumber:
+      w.Raw(v.text());
+      break;
+    case Kind::kString:
+      w.String(v.text());
+      break;
     case Kind::kArray:
       w.BeginArray();
       for (const auto& item : v.items()) Write(item, w);
@@ -41,8 +49,10 @@ void Write(const vecton::JsonValue& v, vecton::JsonWriter& w) {
 }
 
 bool Same(const vecton::JsonValue& a, const vecton::JsonValue& b) {
-  if (a.kind() != b.kind() || a.text() != b.text() || a.bool_value() != b.bool_value()) return false;
-  if (a.items().size() != b.items().size() || a.members().size() != b.members().size()) return false;
+  if (a.kind() != b.kind() || a.text() != b.text() || a.bool_value() != b.bool_value())
+    return false;
+  if (a.items().size() != b.items().size() || a.members().size() != b.members().size())
+    return false;
   for (size_t k = 0; k < a.items().size(); ++k) {
     if (!Same(a.items()[k], b.items()[k])) return false;
   }

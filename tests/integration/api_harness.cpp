@@ -1,13 +1,12 @@
 #include "api_harness.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <chrono>
 #include <cstdio>
@@ -228,9 +227,10 @@ std::string CreateTestToken(const std::string& tenant) {
   api::NewToken token = api::GenerateToken();
   auto conn = ConnectToTestSchema();
   pqxx::work tx(*conn);
-  tx.exec_params("INSERT INTO api_tokens (tenant_id, token_id, token_hash, name) "
-                 "VALUES ($1, $2, $3, 'test')",
-                 tenant, token.id, api::Sha256Hex(token.token));
+  tx.exec_params(
+      "INSERT INTO api_tokens (tenant_id, token_id, token_hash, name) "
+      "VALUES ($1, $2, $3, 'test')",
+      tenant, token.id, api::Sha256Hex(token.token));
   tx.commit();
   return token.token;
 }

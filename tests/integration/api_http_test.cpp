@@ -193,8 +193,8 @@ TEST_CASE("naming another tenant by X-Tenant or Host is a 403") {
   CHECK(with_host(b.id + ".vecton.hu") == 403);
   CHECK(with_host(a.id + ".vecton.hu") == 200);
   CHECK(with_host(a.id + ".vecton.hu:8443") == 200);
-  CHECK(with_host("vecton.hu") == 200);          // two labels: names no tenant
-  CHECK(with_host("10.1.2.3:8014") == 200);      // an IP address names no tenant
+  CHECK(with_host("vecton.hu") == 200);      // two labels: names no tenant
+  CHECK(with_host("10.1.2.3:8014") == 200);  // an IP address names no tenant
   CHECK(with_host("api.localhost") == 200);
   CHECK(api.Get("/api/reports/sales", b.token, {{"X-Tenant", a.id}}).status == 403);
 }
@@ -204,8 +204,10 @@ TEST_CASE("a tenant's token never reads another tenant's rows, and RLS alone enf
   TestTenant a = MakeTenant("rls-a");
   TestTenant b = MakeTenant("rls-b");
   auto conn = ConnectToTestSchema();
-  ExecAsOwner(*conn, "INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) "
-                     "VALUES ('" + b.id + "', '2026-11-03', 3, 1234.5, 7)");
+  ExecAsOwner(*conn,
+              "INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) "
+              "VALUES ('" +
+                  b.id + "', '2026-11-03', 3, 1234.5, 7)");
 
   const std::string target = "/api/reports/sales?from=2026-11-03&to=2026-11-03";
   HttpResult as_b = api.Get(target, b.token);
@@ -224,7 +226,11 @@ TEST_CASE("a tenant's token never reads another tenant's rows, and RLS alone enf
   pqxx::work tx(api_conn);
   tx.exec("SET LOCAL search_path TO " + api_conn.quote_name(MigratedSchema()));
   tx.exec_params("SELECT set_config('vecton.tenant', $1, true)", a.id);
-  CHECK(tx.exec("SELECT count(*) FROM daily_sales WHERE tenant_id <> current_setting('vecton.tenant')")[0][0].as<int>() == 0);
+  CHECK(
+      tx.exec(
+            "SELECT count(*) FROM daily_sales WHERE tenant_id <> current_setting('vecton.tenant')")
+          [0][0]
+              .as<int>() == 0);
   tx.exec_params("SELECT set_config('vecton.tenant', $1, true)", b.id);
   CHECK(tx.exec("SELECT count(*) FROM daily_sales")[0][0].as<int>() == 1);
 }
@@ -261,8 +267,8 @@ TEST_CASE("a generation bump makes the next answer fresh") {
   REQUIRE(Total(api.Get(target, t.token).body, "orders") == "0");
   REQUIRE(api.Get(target, t.token).Header("x-cache") == "hit");
   auto conn = ConnectToTestSchema();
-  ExecAsOwner(*conn, "INSERT INTO daily_sales (tenant_id, day, orders, revenue) VALUES ('" +
-                         t.id + "', '2026-11-02', 5, 10)");
+  ExecAsOwner(*conn, "INSERT INTO daily_sales (tenant_id, day, orders, revenue) VALUES ('" + t.id +
+                         "', '2026-11-02', 5, 10)");
   RedisCommand("INCR vecton:gen:" + t.id);
   RedisCommand("PUBLISH vecton:gen " + t.id);
   CHECK(Eventually([&] { return Total(api.Get(target, t.token).body, "orders") == "5"; },
@@ -357,8 +363,10 @@ TEST_CASE("token commands create a working token, list it, and revoke it") {
 
 TEST_CASE("bad configuration and an unreachable database stop the daemon at start") {
   std::string bin = VECTON_BINARY_DIR "/api/analytics-api";
-  CHECK(WEXITSTATUS(std::system(("CACHE_TTL=soon " + bin + " --check-config >/dev/null 2>&1").c_str())) == 2);
-  CHECK(WEXITSTATUS(std::system(("APP_URL=ftp://x " + bin + " --check-config >/dev/null 2>&1").c_str())) == 2);
+  CHECK(WEXITSTATUS(std::system(
+            ("CACHE_TTL=soon " + bin + " --check-config >/dev/null 2>&1").c_str())) == 2);
+  CHECK(WEXITSTATUS(std::system(
+            ("APP_URL=ftp://x " + bin + " --check-config >/dev/null 2>&1").c_str())) == 2);
   CHECK(WEXITSTATUS(std::system((bin + " --check-config >/dev/null 2>&1").c_str())) == 0);
   int port = FreePort();
   std::string dead = "DATABASE_URL=postgresql://nobody@127.0.0.1:" + std::to_string(port) +
@@ -421,9 +429,8 @@ TEST_CASE("concurrent identical misses compute the answer once per instance") {
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, i] { statuses[i] = api.Get(target, t.token).status; });
   }
-  const bool all_waiting = WaitFor([&] {
-    return counter("vecton_api_cache_misses_total") - misses_before >= kClients;
-  });
+  const bool all_waiting =
+      WaitFor([&] { return counter("vecton_api_cache_misses_total") - misses_before >= kClients; });
   lock->abort();
   for (auto& c : clients) c.join();
   REQUIRE(all_waiting);

@@ -23,8 +23,7 @@ Timestamp At(const char* rfc3339) {
   return *t;
 }
 
-ParsedParams Parse(const char* query, const ParamRules& rules,
-                   Timestamp now = Timestamp{0}) {
+ParsedParams Parse(const char* query, const ParamRules& rules, Timestamp now = Timestamp{0}) {
   if (now.micros == 0) now = At("2026-11-25T10:00:00Z");
   auto params = ParseQueryString(query);
   REQUIRE(std::holds_alternative<QueryParams>(params));
@@ -33,8 +32,8 @@ ParsedParams Parse(const char* query, const ParamRules& rules,
   return std::get<ParsedParams>(parsed);
 }
 
-const ParamRules kSales{.range = true, .granularity = true, .category_id = true,
-                        .compare = true, .format = true};
+const ParamRules kSales{
+    .range = true, .granularity = true, .category_id = true, .compare = true, .format = true};
 
 }  // namespace
 
@@ -96,8 +95,8 @@ TEST_CASE("the cache key is the validated parameters with defaults, in name orde
 TEST_CASE("a 31-day hourly range is allowed and a 32-day one is not") {
   Parse("from=2026-10-01&to=2026-10-31&granularity=hourly", kSales);
   auto params = ParseQueryString("from=2026-10-01&to=2026-11-01&granularity=hourly");
-  auto parsed = ValidateParams(std::get<QueryParams>(params), kSales, Budapest(),
-                               At("2026-11-25T10:00:00Z"));
+  auto parsed =
+      ValidateParams(std::get<QueryParams>(params), kSales, Budapest(), At("2026-11-25T10:00:00Z"));
   REQUIRE(std::holds_alternative<ApiError>(parsed));
   CHECK(std::get<ApiError>(parsed).parameter == "granularity");
 }

@@ -56,8 +56,10 @@ Fixture Ingest() {
          R"({"product_id":"p1","stock_level":40,"name":"Bőr öv","sku":"S1","category_id":1,"category_name":"Bőráruk"})"),
       ev("product.stock_changed", "k2", "2026-11-01T08:00:00+01:00",
          R"({"product_id":"p2","stock_level":5,"name":"Gyűrű","sku":"S2","category_id":2,"category_name":"Ékszer"})"),
-      ev("customer.created", "c1", "2026-11-01T09:00:00+01:00", R"({"customer_id":"c1","country":"HU","source":"organic"})"),
-      ev("customer.created", "c2", "2026-11-02T09:00:00+01:00", R"({"customer_id":"c2","country":"AT","source":"ads"})"),
+      ev("customer.created", "c1", "2026-11-01T09:00:00+01:00",
+         R"({"customer_id":"c1","country":"HU","source":"organic"})"),
+      ev("customer.created", "c2", "2026-11-02T09:00:00+01:00",
+         R"({"customer_id":"c2","country":"AT","source":"ads"})"),
       ev("order.created", "o1", "2026-11-02T10:00:00+01:00",
          R"({"order_id":"o1","customer_id":"c1","currency":"HUF","channel":"web","country":"HU","items":[{"product_id":"p1","category_id":1,"quantity":2,"unit_price":"1000"}],"total":"2000"})"),
       ev("order.created", "o2", "2026-11-03T10:00:00+01:00",
@@ -68,18 +70,26 @@ Fixture Ingest() {
          R"({"order_id":"o4","customer_id":"c2","currency":"HUF","channel":"web","items":[{"product_id":"p2","category_id":2,"quantity":1,"unit_price":"700"}],"total":"700"})"),
       ev("order.created", "o5", "2026-11-10T12:00:00+01:00",
          R"({"order_id":"o5","currency":"HUF","channel":"web","items":[{"product_id":"p1","category_id":1,"quantity":1,"unit_price":"100"}],"total":"100"})"),
-      ev("order.status_changed", "s4", "2026-11-11T10:00:00+01:00", R"({"order_id":"o4","status":"refunded","refund_amount":"200"})"),
-      ev("order.status_changed", "s5", "2026-11-10T13:00:00+01:00", R"({"order_id":"o5","status":"cancelled"})"),
-      ev("stock.received", "r1", "2026-11-04T07:00:00+01:00", R"({"product_id":"p2","quantity":10,"unit_cost":"400"})"),
-      ev("campaign.sent", "m1", "2026-11-05T10:00:00+01:00", R"({"campaign_id":"m1","name":"Téli akció","channel":"email","recipients":200,"cost":"1000"})"),
-      ev("email.opened", "x1", "2026-11-05T11:00:00+01:00", R"({"campaign_id":"m1","customer_id":"c1"})"),
-      ev("email.opened", "x2", "2026-11-05T12:00:00+01:00", R"({"campaign_id":"m1","customer_id":"c1"})"),
+      ev("order.status_changed", "s4", "2026-11-11T10:00:00+01:00",
+         R"({"order_id":"o4","status":"refunded","refund_amount":"200"})"),
+      ev("order.status_changed", "s5", "2026-11-10T13:00:00+01:00",
+         R"({"order_id":"o5","status":"cancelled"})"),
+      ev("stock.received", "r1", "2026-11-04T07:00:00+01:00",
+         R"({"product_id":"p2","quantity":10,"unit_cost":"400"})"),
+      ev("campaign.sent", "m1", "2026-11-05T10:00:00+01:00",
+         R"({"campaign_id":"m1","name":"Téli akció","channel":"email","recipients":200,"cost":"1000"})"),
+      ev("email.opened", "x1", "2026-11-05T11:00:00+01:00",
+         R"({"campaign_id":"m1","customer_id":"c1"})"),
+      ev("email.opened", "x2", "2026-11-05T12:00:00+01:00",
+         R"({"campaign_id":"m1","customer_id":"c1"})"),
   });
   REQUIRE(WaitFor([&] {
-    return QueryValue("SELECT count(*) FROM event_log WHERE tenant_id = '" + f.tenant + "'") == "15";
+    return QueryValue("SELECT count(*) FROM event_log WHERE tenant_id = '" + f.tenant + "'") ==
+           "15";
   }));
   REQUIRE(WaitFor([&] {
-    return QueryValue("SELECT count(*) FROM daily_receipts WHERE tenant_id = '" + f.tenant + "'") == "1";
+    return QueryValue("SELECT count(*) FROM daily_receipts WHERE tenant_id = '" + f.tenant + "'") ==
+           "1";
   }));
   return f;
 }
@@ -117,9 +127,12 @@ TEST_CASE("custom reports per source equal the values worked out from the events
   SUBCASE("sales: apparel (category 1) revenue by week for the web channel") {
     // Category 1 lines of non-cancelled web orders: o1 2000 (week of 11-02), o2 500 (same
     // week); o5 is cancelled. Weekly buckets from Monday 10-26 to 11-30.
-    std::string id = Save(api, f, R"({"name":"Apparel web","source":"sales","metrics":["revenue","orders","items_sold"],
+    std::string id =
+        Save(api, f,
+             R"({"name":"Apparel web","source":"sales","metrics":["revenue","orders","items_sold"],
       "dimensions":["period"],"filters":[{"field":"category_id","op":"in","value":[1]},{"field":"channel","op":"equals","value":"web"}],
-      "granularity":"weekly",)" + kNovember + "}");
+      "granularity":"weekly",)" +
+                 kNovember + "}");
     JsonValue data = RunSaved(api, f, id);
     CHECK(Text(*data.Find("totals"), "revenue") == "2500.00");
     CHECK(Text(*data.Find("totals"), "orders") == "2");
@@ -132,8 +145,11 @@ TEST_CASE("custom reports per source equal the values worked out from the events
   }
   SUBCASE("sales by category from the aggregates, with refunds and net revenue") {
     // Category 1: 2000 + 500 + 1000 = 3500, 3 orders; category 2: 3000 + 700 = 3700, refunds 200.
-    std::string id = Save(api, f, R"({"name":"By category","source":"sales","metrics":["revenue","orders","refunds","net_revenue"],
-      "dimensions":["category"],"sort":"-revenue",)" + kNovember + "}");
+    std::string id = Save(
+        api, f,
+        R"({"name":"By category","source":"sales","metrics":["revenue","orders","refunds","net_revenue"],
+      "dimensions":["category"],"sort":"-revenue",)" +
+            kNovember + "}");
     JsonValue data = RunSaved(api, f, id);
     const auto& rows = data.Find("rows")->items();
     REQUIRE(rows.size() == 2);
@@ -147,8 +163,11 @@ TEST_CASE("custom reports per source equal the values worked out from the events
   }
   SUBCASE("sales by channel from the orders facts; contains is case-insensitive") {
     // web: o1 2000 + o2 3500 + o4 700 = 6200 (3 orders); mobile: 1000.
-    std::string id = Save(api, f, R"({"name":"Channels","source":"sales","metrics":["revenue","orders","average_order_value"],
-      "dimensions":["channel"],"filters":[{"field":"channel","op":"contains","value":"WE"}],)" + kNovember + "}");
+    std::string id = Save(
+        api, f,
+        R"({"name":"Channels","source":"sales","metrics":["revenue","orders","average_order_value"],
+      "dimensions":["channel"],"filters":[{"field":"channel","op":"contains","value":"WE"}],)" +
+            kNovember + "}");
     JsonValue data = RunSaved(api, f, id);
     const auto& rows = data.Find("rows")->items();
     REQUIRE(rows.size() == 1);
@@ -158,8 +177,11 @@ TEST_CASE("custom reports per source equal the values worked out from the events
   }
   SUBCASE("products: units and revenue per product, not_in filter") {
     // p1: 2 + 1 + 4 = 7 units, 3500; p2 is filtered out.
-    std::string id = Save(api, f, R"({"name":"Products","source":"products","metrics":["units_sold","revenue"],
-      "dimensions":["product"],"filters":[{"field":"product_id","op":"not_in","value":["p2"]}],)" + kNovember + "}");
+    std::string id =
+        Save(api, f,
+             R"({"name":"Products","source":"products","metrics":["units_sold","revenue"],
+      "dimensions":["product"],"filters":[{"field":"product_id","op":"not_in","value":["p2"]}],)" +
+                 kNovember + "}");
     const JsonValue data = RunSaved(api, f, id);
     const auto& rows = data.Find("rows")->items();
     REQUIRE(rows.size() == 1);
@@ -169,8 +191,11 @@ TEST_CASE("custom reports per source equal the values worked out from the events
   }
   SUBCASE("customers: active, new and signups by country") {
     // HU: c1 active (o1, o2), new, signed up; AT: c2 active (o3, o4), new, signed up.
-    std::string id = Save(api, f, R"({"name":"Customers","source":"customers","metrics":["active_customers","new_customers","signups","orders"],
-      "dimensions":["country"],)" + kNovember + "}");
+    std::string id = Save(
+        api, f,
+        R"({"name":"Customers","source":"customers","metrics":["active_customers","new_customers","signups","orders"],
+      "dimensions":["country"],)" +
+            kNovember + "}");
     const JsonValue data = RunSaved(api, f, id);
     const auto& rows = data.Find("rows")->items();
     REQUIRE(rows.size() == 2);
@@ -181,20 +206,29 @@ TEST_CASE("custom reports per source equal the values worked out from the events
     CHECK(Text(rows[1], "signups") == "1");
   }
   SUBCASE("inventory: stock now and units received, with an integer filter") {
-    std::string id = Save(api, f, R"({"name":"Stock","source":"inventory","metrics":["stock_units","products"],
-      "filters":[{"field":"stock_level","op":"gte","value":10}],)" + kNovember + "}");
+    std::string id =
+        Save(api, f,
+             R"({"name":"Stock","source":"inventory","metrics":["stock_units","products"],
+      "filters":[{"field":"stock_level","op":"gte","value":10}],)" +
+                 kNovember + "}");
     JsonValue totals = *RunSaved(api, f, id).Find("totals");
     CHECK(Text(totals, "stock_units") == "40");  // p1 only (p2 has 5)
     CHECK(Text(totals, "products") == "1");
-    std::string rid = Save(api, f, R"({"name":"Received","source":"inventory","metrics":["received_units","received_cost"],)" + kNovember + "}");
+    std::string rid = Save(
+        api, f,
+        R"({"name":"Received","source":"inventory","metrics":["received_units","received_cost"],)" +
+            kNovember + "}");
     JsonValue rt = *RunSaved(api, f, rid).Find("totals");
     CHECK(Text(rt, "received_units") == "10");
     CHECK(Text(rt, "received_cost") == "4000.00");
   }
   SUBCASE("campaigns: opens and open rate") {
     // 2 opens, 1 unique opener of 200 recipients: 0.005.
-    std::string id = Save(api, f, R"({"name":"Campaigns","source":"campaigns","metrics":["opens","unique_opens","open_rate"],
-      "dimensions":["campaign"],)" + kNovember + "}");
+    std::string id = Save(
+        api, f,
+        R"({"name":"Campaigns","source":"campaigns","metrics":["opens","unique_opens","open_rate"],
+      "dimensions":["campaign"],)" +
+            kNovember + "}");
     const JsonValue data = RunSaved(api, f, id);
     const auto& rows = data.Find("rows")->items();
     REQUIRE(rows.size() == 1);
@@ -203,8 +237,11 @@ TEST_CASE("custom reports per source equal the values worked out from the events
     CHECK(Text(rows[0], "open_rate") == "0.005");
   }
   SUBCASE("a daily sales report equals the built-in sales report day by day") {
-    std::string id = Save(api, f, R"({"name":"Daily","source":"sales","metrics":["revenue","orders","refunds","cancelled_orders"],
-      "dimensions":["period"],)" + kNovember + "}");
+    std::string id = Save(
+        api, f,
+        R"({"name":"Daily","source":"sales","metrics":["revenue","orders","refunds","cancelled_orders"],
+      "dimensions":["period"],)" +
+            kNovember + "}");
     JsonValue custom = RunSaved(api, f, id);
     HttpResult builtin = Get(api, "/api/reports/sales?from=2026-11-01&to=2026-11-30", f.token);
     REQUIRE(builtin.status == 200);
@@ -214,13 +251,16 @@ TEST_CASE("custom reports per source equal the values worked out from the events
     REQUIRE(rows.size() == series.size());
     for (size_t i = 0; i < rows.size(); ++i) {
       for (const char* m : {"period", "revenue", "orders", "refunds", "cancelled_orders"}) {
-        CHECK_MESSAGE(Text(rows[i], m) == Text(series[i], m), m << " on " << Text(rows[i], "period"));
+        CHECK_MESSAGE(Text(rows[i], m) == Text(series[i], m),
+                      m << " on " << Text(rows[i], "period"));
       }
     }
     CHECK(Text(*custom.Find("totals"), "revenue") == "7200.00");  // 2000+3500+1000+700
   }
   SUBCASE("query parameters override the saved range; CSV parses back to the JSON rows") {
-    std::string id = Save(api, f, R"({"name":"Override","source":"sales","metrics":["revenue"],"dimensions":["period"],"range":"last_7_days"})");
+    std::string id = Save(
+        api, f,
+        R"({"name":"Override","source":"sales","metrics":["revenue"],"dimensions":["period"],"range":"last_7_days"})");
     JsonValue data = RunSaved(api, f, id, "?from=2026-11-02&to=2026-11-03");
     REQUIRE(data.Find("rows")->items().size() == 2);
     HttpResult csv =
@@ -251,7 +291,11 @@ TEST_CASE("saved reports: list, delete, and another tenant sees none of them") {
   const JsonValue& list = *list_json.Find("data");
   REQUIRE(list.Find("items")->items().size() == 1);
   CHECK(Text(list.Find("items")->items()[0], "name") == "Mine");
-  CHECK(ParseJson(Get(api, "/api/reports", b.token).body).Find("data")->Find("items")->items().empty());
+  CHECK(ParseJson(Get(api, "/api/reports", b.token).body)
+            .Find("data")
+            ->Find("items")
+            ->items()
+            .empty());
   CHECK(Get(api, "/api/reports/" + id, b.token).status == 404);
   CHECK(RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(b)).status == 404);
   CHECK(RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(a)).status == 204);
@@ -274,28 +318,46 @@ TEST_CASE("the builder rejects every invalid definition with a 400 naming what i
       {"not json", "body", "JSON"},
       {"[]", "body", "object"},
       {R"({"source":"sales","metrics":["orders"]})", "name", "name must be"},
-      {R"({"name":"x","source":"shop","metrics":["orders"]})", "source", "allowed: sales, products, customers, inventory, campaigns"},
+      {R"({"name":"x","source":"shop","metrics":["orders"]})", "source",
+       "allowed: sales, products, customers, inventory, campaigns"},
       {R"({"name":"x","source":"sales"})", "metrics", "allowed: orders, revenue"},
-      {R"({"name":"x","source":"sales","metrics":["profit"]})", "metrics[0]", "allowed: orders, revenue"},
+      {R"({"name":"x","source":"sales","metrics":["profit"]})", "metrics[0]",
+       "allowed: orders, revenue"},
       {R"({"name":"x","source":"sales","metrics":["orders","orders"]})", "metrics[1]", "twice"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"dimensions":["product"]})", "dimensions[0]", "allowed: period, category, channel, country"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"sku","op":"equals","value":"a"}]})", "filters[0].field", "allowed: category_id, channel, country"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"like","value":"a"}]})", "filters[0].op", "allowed for channel: equals, not_equals, in, not_in, contains"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"category_id","op":"contains","value":1}]})", "filters[0].op", "does not apply"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"category_id","op":"equals","value":"1"}]})", "filters[0].value", "must be an integer"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals","value":3}]})", "filters[0].value", "must be a string"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"in","value":"web"}]})", "filters[0].value", "takes a list"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals","value":["web"]}]})", "filters[0].value", "not a list"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals"}]})", "filters[0].value", "required"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals","value":"w","x":1}]})", "filters[0]", "unknown member"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"granularity":"hourly"})", "granularity", "daily, weekly, monthly"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"range":"last_year"})", "range", "previous_year"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"range":{"from":"2026-11-30","to":"2026-11-01"}})", "range.from", "after"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"dimensions":["product"]})",
+       "dimensions[0]", "allowed: period, category, channel, country"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"sku","op":"equals","value":"a"}]})",
+       "filters[0].field", "allowed: category_id, channel, country"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"like","value":"a"}]})",
+       "filters[0].op", "allowed for channel: equals, not_equals, in, not_in, contains"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"category_id","op":"contains","value":1}]})",
+       "filters[0].op", "does not apply"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"category_id","op":"equals","value":"1"}]})",
+       "filters[0].value", "must be an integer"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals","value":3}]})",
+       "filters[0].value", "must be a string"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"in","value":"web"}]})",
+       "filters[0].value", "takes a list"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals","value":["web"]}]})",
+       "filters[0].value", "not a list"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals"}]})",
+       "filters[0].value", "required"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"filters":[{"field":"channel","op":"equals","value":"w","x":1}]})",
+       "filters[0]", "unknown member"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"granularity":"hourly"})",
+       "granularity", "daily, weekly, monthly"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"range":"last_year"})", "range",
+       "previous_year"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"range":{"from":"2026-11-30","to":"2026-11-01"}})",
+       "range.from", "after"},
       {R"({"name":"x","source":"sales","metrics":["orders"],"sort":"revenue"})", "sort", "orders"},
       {R"({"name":"x","source":"sales","metrics":["orders"],"limit":0})", "limit", "1 to 1000"},
-      {R"({"name":"x","source":"sales","metrics":["orders"],"colour":"red"})", "colour", "allowed: name, source"},
-      {R"({"name":"x","source":"sales","metrics":["tax"],"dimensions":["category"]})", "metrics[0]", "impossible combination"},
-      {R"({"name":"x","source":"sales","metrics":["refunds"],"filters":[{"field":"channel","op":"equals","value":"web"}]})", "metrics[0]", "filter fields allowed: category_id"},
+      {R"({"name":"x","source":"sales","metrics":["orders"],"colour":"red"})", "colour",
+       "allowed: name, source"},
+      {R"({"name":"x","source":"sales","metrics":["tax"],"dimensions":["category"]})", "metrics[0]",
+       "impossible combination"},
+      {R"({"name":"x","source":"sales","metrics":["refunds"],"filters":[{"field":"channel","op":"equals","value":"web"}]})",
+       "metrics[0]", "filter fields allowed: category_id"},
   };
   for (const Case& c : cases) {
     HttpResult r = RecordedRequest(api.port(), "POST", "/api/reports", Auth(f), c.body);
@@ -306,7 +368,11 @@ TEST_CASE("the builder rejects every invalid definition with a 400 naming what i
     CHECK_MESSAGE(Text(e, "message").find(c.message_part) != std::string::npos, Text(e, "message"));
   }
   // Nothing was saved.
-  CHECK(ParseJson(Get(api, "/api/reports", f.token).body).Find("data")->Find("items")->items().empty());
+  CHECK(ParseJson(Get(api, "/api/reports", f.token).body)
+            .Find("data")
+            ->Find("items")
+            ->items()
+            .empty());
   // The catalogue lists every source with typed fields and operators.
   JsonValue catalog = *ParseJson(Get(api, "/api/reports/catalog", f.token).body).Find("data");
   CHECK(catalog.Find("sources")->items().size() == 5);

@@ -43,8 +43,9 @@ const std::string& MigratedSchema() {
   static std::string schema;
   std::call_once(once, [] {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    const std::string name = "test_" + std::to_string(getpid()) + "_" +
-                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    const std::string name =
+        "test_" + std::to_string(getpid()) + "_" +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
     pqxx::connection conn(DatabaseUrl());
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(VECTON_SOURCE_DIR "/sql")) {
@@ -78,7 +79,8 @@ void CreateTenant(pqxx::connection& conn, const std::string& tenant, const std::
                   const std::string& currency, int low_stock_threshold) {
   pqxx::work tx(conn);
   tx.exec_params0(
-      "INSERT INTO tenants (tenant_id, timezone, currency, low_stock_threshold) VALUES ($1, $2, $3, $4)",
+      "INSERT INTO tenants (tenant_id, timezone, currency, low_stock_threshold) VALUES ($1, $2, "
+      "$3, $4)",
       tenant, timezone, currency, low_stock_threshold);
   tx.commit();
 }

@@ -10,10 +10,9 @@
 #pragma once
 
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
-
-#include <pqxx/pqxx>
 
 namespace vecton::testing {
 

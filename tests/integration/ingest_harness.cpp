@@ -43,8 +43,9 @@ pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>
 
 std::string AmqpUrl() {
   const char* url = std::getenv("AMQP_URL");
-  REQUIRE_MESSAGE(url != nullptr, "AMQP_URL is not set: run the integration tests through "
-                                  "scripts/test.sh");
+  REQUIRE_MESSAGE(url != nullptr,
+                  "AMQP_URL is not set: run the integration tests through "
+                  "scripts/test.sh");
   return url;
 }
 
@@ -98,7 +99,8 @@ int RunIngestorCommand(const std::vector<std::string>& args, std::string* output
     lseek(fd, 0, SEEK_SET);
     char buffer[4096];
     ssize_t n;
-    while ((n = read(fd, buffer, sizeof buffer)) > 0) output->append(buffer, static_cast<size_t>(n));
+    while ((n = read(fd, buffer, sizeof buffer)) > 0)
+      output->append(buffer, static_cast<size_t>(n));
   }
   close(fd);
   unlink(path);
@@ -201,8 +203,8 @@ void WaitForEvents(const std::string& tenant, int64_t n, std::chrono::millisecon
 std::string CloudEvent(const std::string& type, const std::string& id, const std::string& tenant,
                        const std::string& time, const std::string& data,
                        const std::string& source) {
-  return R"({"specversion":"1.0","id":")" + id + R"(","source":")" + source +
-         R"(","type":")" + type + R"(","time":")" + time + R"(","tenant":")" + tenant +
+  return R"({"specversion":"1.0","id":")" + id + R"(","source":")" + source + R"(","type":")" +
+         type + R"(","time":")" + time + R"(","tenant":")" + tenant +
          R"(","datacontenttype":"application/json","data":)" + data + "}";
 }
 

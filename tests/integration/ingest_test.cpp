@@ -21,8 +21,8 @@ std::string Q(const std::string& s) { return "'" + s + "'"; }
 std::string DailySales(const std::string& tenant, const std::string& day) {
   return QueryValue(
       "SELECT concat_ws('|', orders, revenue, items_sold, tax, shipping, discounts, "
-      "cancelled_orders, refunds) FROM daily_sales WHERE tenant_id = " + Q(tenant) +
-      " AND day = " + Q(day));
+      "cancelled_orders, refunds) FROM daily_sales WHERE tenant_id = " +
+      Q(tenant) + " AND day = " + Q(day));
 }
 
 }  // namespace
@@ -96,38 +96,40 @@ TEST_CASE("every event type lands in the aggregates with the values computed by 
                    " AND hour_start = '2026-03-28T23:00:00Z'") == "25.5050");
   // Category 1: o1's 2 x 10.25 and o2's 10.25; the refund of o1 split 20.50 : 5.005.
   CHECK(QueryValue("SELECT concat_ws('|', orders, revenue, items_sold) FROM daily_category_sales "
-                   "WHERE tenant_id = " + Q(t) + " AND day = '2026-03-29' AND category_id = 1") ==
-        "2|30.7500|3");
+                   "WHERE tenant_id = " +
+                   Q(t) + " AND day = '2026-03-29' AND category_id = 1") == "2|30.7500|3");
   // 5.505 * 20.50 / 25.505 = 112.8525 / 25.505 = 4.42472... -> 4.4247; category 2 takes the
   // rest, 5.505 - 4.4247 = 1.0803.
   CHECK(QueryValue("SELECT string_agg(category_id || ':' || refunds, ',' ORDER BY category_id) "
-                   "FROM daily_category_sales WHERE tenant_id = " + Q(t) +
-                   " AND day = '2026-04-01'") == "1:4.4247,2:1.0803");
+                   "FROM daily_category_sales WHERE tenant_id = " +
+                   Q(t) + " AND day = '2026-04-01'") == "1:4.4247,2:1.0803");
   CHECK(QueryValue("SELECT concat_ws('|', units_sold, revenue, orders) FROM product_metrics "
-                   "WHERE tenant_id = " + Q(t) + " AND day = '2026-03-30' AND product_id = 'p3'") ==
-        "3|3003.7500|1");
+                   "WHERE tenant_id = " +
+                   Q(t) + " AND day = '2026-03-30' AND product_id = 'p3'") == "3|3003.7500|1");
   CHECK(QueryValue("SELECT concat_ws('|', orders, revenue, refunds, net_revenue, first_order_day) "
-                   "FROM customer_metrics WHERE tenant_id = " + Q(t) + " AND customer_id = 'c1'") ==
-        "2|35.7550|5.5050|30.2500|2026-03-29");
+                   "FROM customer_metrics WHERE tenant_id = " +
+                   Q(t) + " AND customer_id = 'c1'") == "2|35.7550|5.5050|30.2500|2026-03-29");
   CHECK(QueryValue("SELECT concat_ws('|', orders, revenue) FROM customer_metrics "
-                   "WHERE tenant_id = " + Q(t) + " AND customer_id = 'c2'") == "1|3003.7500");
+                   "WHERE tenant_id = " +
+                   Q(t) + " AND customer_id = 'c2'") == "1|3003.7500");
   CHECK(QueryValue("SELECT concat_ws('|', status, shipped_at IS NOT NULL, refunded_total) "
-                   "FROM orders WHERE tenant_id = " + Q(t) + " AND order_id = 'o1'") ==
-        "refunded|t|5.5050");
+                   "FROM orders WHERE tenant_id = " +
+                   Q(t) + " AND order_id = 'o1'") == "refunded|t|5.5050");
   CHECK(QueryValue("SELECT status FROM orders WHERE tenant_id = " + Q(t) +
                    " AND order_id = 'o5'") == "completed");
   CHECK(QueryValue("SELECT day FROM customers WHERE tenant_id = " + Q(t)) == "2026-03-29");
   CHECK(QueryValue("SELECT concat_ws('|', stock_level, name, unit_cost) FROM products "
-                   "WHERE tenant_id = " + Q(t) + " AND product_id = 'p1'") ==
-        "45|Kötött sapka|4.0000");
+                   "WHERE tenant_id = " +
+                   Q(t) + " AND product_id = 'p1'") == "45|Kötött sapka|4.0000");
   CHECK(QueryValue("SELECT stock_level FROM inventory_snapshots WHERE tenant_id = " + Q(t) +
                    " AND day = '2026-03-29' AND product_id = 'p1'") == "45");
   CHECK(QueryValue("SELECT concat_ws('|', received_units, received_cost) FROM daily_receipts "
-                   "WHERE tenant_id = " + Q(t) + " AND day = '2026-03-30'") == "10|40.0000");
+                   "WHERE tenant_id = " +
+                   Q(t) + " AND day = '2026-03-30'") == "10|40.0000");
   CHECK(QueryValue("SELECT concat_ws('|', recipients, cost, opens, unique_opens, "
                    "attributed_orders, attributed_revenue) FROM campaign_metrics "
-                   "WHERE tenant_id = " + Q(t) + " AND campaign_id = 'm1'") ==
-        "100|50.0000|3|2|1|25.5050");
+                   "WHERE tenant_id = " +
+                   Q(t) + " AND campaign_id = 'm1'") == "100|50.0000|3|2|1|25.5050");
   CHECK(ingestor.Stop() == 0);
 }
 
@@ -154,9 +156,9 @@ std::string AggregateSnapshot(const std::string& tenant) {
   };
   for (const auto& [table, nonzero] : tables) {
     out += std::string(table) + ":\n";
-    for (const auto& r : tx.exec(std::string("SELECT t::text FROM ") + table +
-                                 " t WHERE tenant_id = " + Q(tenant) + " AND (" + nonzero +
-                                 ") ORDER BY 1")) {
+    for (const auto& r :
+         tx.exec(std::string("SELECT t::text FROM ") + table + " t WHERE tenant_id = " + Q(tenant) +
+                 " AND (" + nonzero + ") ORDER BY 1")) {
       out += std::string(r[0].c_str()) + "\n";
     }
   }
@@ -177,7 +179,8 @@ TEST_CASE("duplicates, reordering, replay and rebuild leave the aggregates equal
   const int64_t start = 1795000000;  // GenerateHistory's default: 2026-11-18T..Z
   const size_t distinct = events.size();
   // A third again as duplicates, then everything shuffled.
-  for (size_t i = 0; i < distinct / 3; ++i) events.push_back(events[pick(0, static_cast<int>(distinct) - 1)]);
+  for (size_t i = 0; i < distinct / 3; ++i)
+    events.push_back(events[pick(0, static_cast<int>(distinct) - 1)]);
   std::shuffle(events.begin(), events.end(), rng);
 
   IngestorProcess ingestor({"BATCH_SIZE=37"});  // small batches: many interleavings
@@ -206,8 +209,9 @@ TEST_CASE("duplicates, reordering, replay and rebuild leave the aggregates equal
   }
   SUBCASE("a ranged rebuild gives the same aggregates") {
     std::string output;
-    CHECK(RunIngestorCommand({"rebuild", "--tenant", t, "--from", DayOf(start + 3 * 86400),
-                              "--to", DayOf(start + 6 * 86400)}, &output) == 0);
+    CHECK(RunIngestorCommand({"rebuild", "--tenant", t, "--from", DayOf(start + 3 * 86400), "--to",
+                              DayOf(start + 6 * 86400)},
+                             &output) == 0);
     INFO(output);
     CHECK(AggregateSnapshot(t) == snapshot);
   }
@@ -226,14 +230,17 @@ TEST_CASE("invalid events are dead-lettered with their reason; valid ones around
   const std::string eur = CloudEvent(
       "order.created", "eur", t, "2026-11-20T10:00:00Z",
       R"({"order_id":"x","currency":"EUR","items":[{"product_id":"p","quantity":1,"unit_price":"2"}],"total":"2"})");
-  pub.Publish({{"customer.created", ok1},
-               {"order.created", "{\"truncated\": "},
-               {"order.created", CloudEvent("order.created", "neg", t, "2026-11-20T10:00:00Z",
-                                            R"({"order_id":"n","currency":"HUF","items":[{"product_id":"p","quantity":-1,"unit_price":"2"}],"total":"2"})")},
-               {"order.created", CloudEvent("order.deleted", "unk", t, "2026-11-20T10:00:00Z", "{}")},
-               {"order.created", CloudEvent("order.created", "tz", t, "2026-11-20 10:00", "{}")},
-               {"order.created", eur},
-               {"customer.created", ok2}});
+  pub.Publish(
+      {{"customer.created", ok1},
+       {"order.created", "{\"truncated\": "},
+       {"order.created",
+        CloudEvent(
+            "order.created", "neg", t, "2026-11-20T10:00:00Z",
+            R"({"order_id":"n","currency":"HUF","items":[{"product_id":"p","quantity":-1,"unit_price":"2"}],"total":"2"})")},
+       {"order.created", CloudEvent("order.deleted", "unk", t, "2026-11-20T10:00:00Z", "{}")},
+       {"order.created", CloudEvent("order.created", "tz", t, "2026-11-20 10:00", "{}")},
+       {"order.created", eur},
+       {"customer.created", ok2}});
   WaitForEvents(t, 2);
   REQUIRE(WaitFor([&] {
     auto depth = pub.broker().QueueDepth(TestTopology().dead_letter_queue);
@@ -272,8 +279,8 @@ TEST_CASE("an event for an unknown tenant registers it with the configured defau
   const std::string t = UniqueTenant("new");
   IngestorProcess ingestor({"DEFAULT_TIMEZONE=Asia/Kolkata", "DEFAULT_CURRENCY=INR"});
   EventPublisher pub;
-  pub.Publish("customer.created", CloudEvent("customer.created", "n1", t,
-                                             "2026-11-24T18:45:00Z", R"({"customer_id":"a"})"));
+  pub.Publish("customer.created", CloudEvent("customer.created", "n1", t, "2026-11-24T18:45:00Z",
+                                             R"({"customer_id":"a"})"));
   WaitForEvents(t, 1);
   CHECK(QueryValue("SELECT timezone || ' ' || currency FROM tenants WHERE tenant_id = " + Q(t)) ==
         "Asia/Kolkata INR");
@@ -306,14 +313,18 @@ TEST_CASE("stock levels at the same instant resolve the same way whatever the ar
     pub.Publish({level(reversed ? "a" : "b", reversed ? 3 : 7)});
     WaitForEvents(t, 2);
     // Equal changed_at: the greater (source, event_id), "b", wins.
-    levels.push_back(QueryValue("SELECT stock_level || '/' || (SELECT stock_level FROM "
-                                "inventory_snapshots s WHERE s.tenant_id = p.tenant_id) "
-                                "FROM products p WHERE tenant_id = '" + t + "'"));
+    levels.push_back(
+        QueryValue("SELECT stock_level || '/' || (SELECT stock_level FROM "
+                   "inventory_snapshots s WHERE s.tenant_id = p.tenant_id) "
+                   "FROM products p WHERE tenant_id = '" +
+                   t + "'"));
     std::string output;
     REQUIRE(RunIngestorCommand({"rebuild", "--tenant", t}, &output) == 0);
-    levels.push_back(QueryValue("SELECT stock_level || '/' || (SELECT stock_level FROM "
-                                "inventory_snapshots s WHERE s.tenant_id = p.tenant_id) "
-                                "FROM products p WHERE tenant_id = '" + t + "'"));
+    levels.push_back(
+        QueryValue("SELECT stock_level || '/' || (SELECT stock_level FROM "
+                   "inventory_snapshots s WHERE s.tenant_id = p.tenant_id) "
+                   "FROM products p WHERE tenant_id = '" +
+                   t + "'"));
   }
   CHECK(levels == std::vector<std::string>{"7/7", "7/7", "7/7", "7/7"});
 }
@@ -324,8 +335,8 @@ namespace vecton::testing {
 
 TEST_CASE("serve with an unreachable database at start exits 1 with one clear line") {
   std::string output;
-  const int code =
-      RunIngestorCommand({"serve"}, &output, {"DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/x"});
+  const int code = RunIngestorCommand({"serve"}, &output,
+                                      {"DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/x"});
   CHECK(code == 1);
   INFO(output);
   CHECK(output.find("analytics-ingestor: cannot start: PostgreSQL at "

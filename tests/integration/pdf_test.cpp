@@ -59,33 +59,44 @@ TEST_CASE("PDF export: A4 pages with the chart drawn and the long table paginate
   const std::string t = UniqueTenant("pdf");
   CreateTenant(*conn, t, "Europe/Budapest");
   // 120 days of sales, revenue rising with the day: a line to draw and 120 rows to paginate.
-  ExecAsOwner(*conn, "INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) "
-                     "SELECT '" + t + "', d::date, 1 + i % 7, 1000 * i, 2 FROM "
-                     "generate_series(1, 120) i, LATERAL (SELECT DATE '2026-07-01' + i - 1 AS d) x");
-  ExecAsOwner(*conn, "INSERT INTO daily_category_sales (tenant_id, day, category_id, orders, revenue, items_sold) "
-                     "VALUES ('" + t + "', '2026-07-05', 3, 2, 5000, 3)");
-  ExecAsOwner(*conn, "INSERT INTO products (tenant_id, product_id, name, category_id, category_name) "
-                     "VALUES ('" + t + "', 'p1', 'Bőr öv', 3, 'Bőráruk és ékszerek')");
+  ExecAsOwner(*conn,
+              "INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) "
+              "SELECT '" +
+                  t +
+                  "', d::date, 1 + i % 7, 1000 * i, 2 FROM "
+                  "generate_series(1, 120) i, LATERAL (SELECT DATE '2026-07-01' + i - 1 AS d) x");
+  ExecAsOwner(
+      *conn,
+      "INSERT INTO daily_category_sales (tenant_id, day, category_id, orders, revenue, items_sold) "
+      "VALUES ('" +
+          t + "', '2026-07-05', 3, 2, 5000, 3)");
+  ExecAsOwner(*conn,
+              "INSERT INTO products (tenant_id, product_id, name, category_id, category_name) "
+              "VALUES ('" +
+                  t + "', 'p1', 'Bőr öv', 3, 'Bőráruk és ékszerek')");
   const std::string token = CreateTestToken(t);
   ApiProcess api;
 
   SUBCASE("built-in sales report over 120 days") {
-    HttpResult r = api.Get("/api/reports/sales/export?format=pdf&from=2026-07-01&to=2026-10-28", token);
+    HttpResult r =
+        api.Get("/api/reports/sales/export?format=pdf&from=2026-07-01&to=2026-10-28", token);
     REQUIRE(r.status == 200);
     CHECK(r.Header("content-type") == "application/pdf");
     CHECK(r.body.rfind("%PDF-", 0) == 0);
     std::vector<Pixmap> pages = Render(r.body);
     REQUIRE(pages.size() >= 3);  // 120 rows of 15 pt do not fit on two A4 pages
     // A4 portrait: height / width = 297 / 210.
-    CHECK(static_cast<double>(pages[0].height) / pages[0].width == doctest::Approx(1.414).epsilon(0.01));
+    CHECK(static_cast<double>(pages[0].height) / pages[0].width ==
+          doctest::Approx(1.414).epsilon(0.01));
     // The chart sits in the upper half of page 1: the line is blue ink there...
     CHECK(pages[0].BlueShare(0.15, 0.15, 0.95, 0.45) > 0.002);
     // ...and the later pages have no chart.
     CHECK(pages[1].BlueShare(0.15, 0.15, 0.95, 0.45) < 0.0005);
   }
   SUBCASE("saved custom report with a bar chart of categories and accented names") {
-    HttpResult saved = HttpRequestRaw(api.port(), "POST", "/api/reports", {{"Authorization", "Bearer " + token}},
-                                      R"({"name":"Kategóriák bevétele – ő ű","source":"sales","metrics":["revenue"],"dimensions":["category"],"range":{"from":"2026-07-01","to":"2026-07-31"}})");
+    HttpResult saved = HttpRequestRaw(
+        api.port(), "POST", "/api/reports", {{"Authorization", "Bearer " + token}},
+        R"({"name":"Kategóriák bevétele – ő ű","source":"sales","metrics":["revenue"],"dimensions":["category"],"range":{"from":"2026-07-01","to":"2026-07-31"}})");
     REQUIRE(saved.status == 201);
     const std::string id = JsonValue::Parse(saved.body)->Find("id")->text();
     HttpResult r = api.Get("/api/reports/" + id + "/export?format=pdf", token);

@@ -29,8 +29,8 @@ ReportRequest Request(const std::string& tenant, const char* zone_name, const ch
   req.tenant.currency = "HUF";
   req.tenant.zone = *TimeZone::Get(zone_name);
   const TimeZone& zone = *req.tenant.zone;
-  req.range = Range{zone.StartOfDay(D(first)), zone.StartOfDay(D(last).AddDays(1)), D(first),
-                    D(last), g};
+  req.range =
+      Range{zone.StartOfDay(D(first)), zone.StartOfDay(D(last).AddDays(1)), D(first), D(last), g};
   req.now = Timestamp::FromSeconds(zone.StartOfDay(D(last)).seconds() + 12 * 3600);
   return req;
 }
@@ -111,9 +111,12 @@ void InsertNovemberSales(pqxx::connection& conn, const std::string& t, const std
       ('{t}', '2026-11-04', 7, 1, 50.125, 1, 0);
     INSERT INTO products (tenant_id, product_id, sku, name, category_id, category_name) VALUES
       ('{t}', 'shoe-1', 'S1', 'Runner', 7, 'Shoes');
-  )", t) + WithTenant(R"(
+  )",
+                               t) +
+                        WithTenant(R"(
     INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) VALUES ('{t}', '2026-11-03', 99, 9999, 99);
-  )", other));
+  )",
+                                   other));
 }
 
 TEST_CASE("daily sales series is zero-filled, totals sum the days, by_category names categories") {
@@ -123,12 +126,13 @@ TEST_CASE("daily sales series is zero-filled, totals sum the days, by_category n
   CreateTenant(*conn, other, "Europe/Budapest");
   InsertNovemberSales(*conn, t, other);
 
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05"), SalesReport);
+  Run run =
+      RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05"), SalesReport);
   const JsonValue& totals = At(run.data, "totals");
   CHECK(Int(totals, "orders") == 3);
-  CHECK(Amount(totals, "revenue") == M("150.13"));       // 150.125 rounded half away from zero
+  CHECK(Amount(totals, "revenue") == M("150.13"));  // 150.125 rounded half away from zero
   CHECK(Amount(totals, "refunds") == M("10.00"));
-  CHECK(Amount(totals, "net_revenue") == M("140.13"));   // 140.125
+  CHECK(Amount(totals, "net_revenue") == M("140.13"));  // 140.125
   CHECK(Int(totals, "items_sold") == 4);
   CHECK(Amount(totals, "average_order_value") == M("50.04"));  // 150.125 / 3 = 50.0416..
   CHECK(Amount(totals, "tax") == M("21.00"));
@@ -163,8 +167,8 @@ TEST_CASE("daily sales series is zero-filled, totals sum the days, by_category n
   REQUIRE(run.output.csv.rows.size() == 5);
   CHECK(run.output.csv.header.front() == "period");
   CHECK(run.output.csv.rows[1] == std::vector<std::string>{"2026-11-02", "2", "100.00", "10.00",
-                                                            "90.00", "3", "50.00", "21.00",
-                                                            "5.00", "1.00", "1"});
+                                                           "90.00", "3", "50.00", "21.00", "5.00",
+                                                           "1.00", "1"});
 }
 
 TEST_CASE("compare adds the comparison range's totals and each total's relative change") {
@@ -183,10 +187,10 @@ TEST_CASE("compare adds the comparison range's totals and each total's relative 
   CHECK(Int(At(compare, "totals"), "orders") == 2);
   CHECK(Amount(At(compare, "totals"), "revenue") == M("100.00"));
   const JsonValue& change = At(compare, "change");
-  CHECK(Number(change, "orders") == doctest::Approx(0.5));         // (3 - 2) / 2
-  CHECK(Number(change, "revenue") == doctest::Approx(0.50125));    // (150.125 - 100) / 100
-  CHECK(Number(change, "items_sold") == doctest::Approx(1.0));     // (4 - 2) / 2
-  CHECK(At(change, "refunds").is_null());                          // old value 0
+  CHECK(Number(change, "orders") == doctest::Approx(0.5));       // (3 - 2) / 2
+  CHECK(Number(change, "revenue") == doctest::Approx(0.50125));  // (150.125 - 100) / 100
+  CHECK(Number(change, "items_sold") == doctest::Approx(1.0));   // (4 - 2) / 2
+  CHECK(At(change, "refunds").is_null());                        // old value 0
   CHECK(At(change, "tax").is_null());
 }
 
@@ -213,7 +217,8 @@ TEST_CASE("a category filter reads the category tables and leaves order-level me
   CHECK(Int(categories[0], "category_id") == 7);
 }
 
-TEST_CASE("weekly buckets start on Monday in the tenant's zone; a partial first week keeps its Monday") {
+TEST_CASE(
+    "weekly buckets start on Monday in the tenant's zone; a partial first week keeps its Monday") {
   auto conn = ConnectToTestSchema();
   const std::string t = UniqueTenant("weekly");
   CreateTenant(*conn, t, "Europe/Budapest");
@@ -222,9 +227,11 @@ TEST_CASE("weekly buckets start on Monday in the tenant's zone; a partial first 
     INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) VALUES
       ('{t}', '2026-11-03', 100, 1, 1), ('{t}', '2026-11-04', 1, 1, 1), ('{t}', '2026-11-08', 2, 1, 1),
       ('{t}', '2026-11-09', 4, 1, 1), ('{t}', '2026-11-20', 8, 1, 1), ('{t}', '2026-11-21', 16, 1, 1);
-  )", t));
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-04", "2026-11-20",
-                                     Granularity::kWeekly), SalesReport);
+  )",
+                                t));
+  Run run = RunReport(
+      *conn, Request(t, "Europe/Budapest", "2026-11-04", "2026-11-20", Granularity::kWeekly),
+      SalesReport);
   const auto& series = At(run.data, "series").items();
   REQUIRE(series.size() == 3);
   CHECK(Text(series[0], "period") == "2026-11-02");
@@ -244,9 +251,11 @@ TEST_CASE("monthly buckets start on the 1st and count only the range's days") {
     INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) VALUES
       ('{t}', '2026-01-10', 100, 1, 1), ('{t}', '2026-01-20', 1, 1, 1), ('{t}', '2026-02-28', 2, 1, 1),
       ('{t}', '2026-03-10', 4, 1, 1), ('{t}', '2026-03-11', 100, 1, 1);
-  )", t));
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-01-15", "2026-03-10",
-                                     Granularity::kMonthly), SalesReport);
+  )",
+                                t));
+  Run run = RunReport(
+      *conn, Request(t, "Europe/Budapest", "2026-01-15", "2026-03-10", Granularity::kMonthly),
+      SalesReport);
   const auto& series = At(run.data, "series").items();
   REQUIRE(series.size() == 3);
   CHECK(Text(series[0], "period") == "2026-01-01");
@@ -257,7 +266,8 @@ TEST_CASE("monthly buckets start on the 1st and count only the range's days") {
   CHECK(Int(series[2], "orders") == 4);
 }
 
-TEST_CASE("hourly buckets over the day DST ends in Europe/Budapest are 25, the 2 o'clock hour twice") {
+TEST_CASE(
+    "hourly buckets over the day DST ends in Europe/Budapest are 25, the 2 o'clock hour twice") {
   auto conn = ConnectToTestSchema();
   const std::string t = UniqueTenant("hourly");
   CreateTenant(*conn, t, "Europe/Budapest");
@@ -267,9 +277,11 @@ TEST_CASE("hourly buckets over the day DST ends in Europe/Budapest are 25, the 2
       ('{t}', '2026-10-25T02:00:00+01:00', '2026-10-25', 4, 40, 4),
       ('{t}', '2026-10-25T02:00:00+02:00', '2026-10-25', 2, 20, 2),
       ('{t}', '2026-10-24T23:00:00+02:00', '2026-10-24', 100, 100, 100);
-  )", t));
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-10-25", "2026-10-25",
-                                     Granularity::kHourly), SalesReport);
+  )",
+                                t));
+  Run run = RunReport(
+      *conn, Request(t, "Europe/Budapest", "2026-10-25", "2026-10-25", Granularity::kHourly),
+      SalesReport);
   const auto& series = At(run.data, "series").items();
   REQUIRE(series.size() == 25);
   CHECK(Text(series[0], "period") == "2026-10-25T00:00:00+02:00");
@@ -295,7 +307,8 @@ TEST_CASE("products are sorted by the requested key, paged, counted and filtered
       ('{t}', '2026-11-01', 'a', 1, 100.00, 1, 0), ('{t}', '2026-11-03', 'a', 2, 200.00, 2, 5.00),
       ('{t}', '2026-11-02', 'b', 1, 500.00, 1, 0), ('{t}', '2026-11-02', 'c', 10, 100.00, 3, 0),
       ('{t}', '2026-11-02', 'd', 5, 50.00, 5, 0), ('{t}', '2026-10-31', 'e', 9, 900.00, 9, 0);
-  )", t));
+  )",
+                                t));
   ReportRequest req = Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05");
   req.limit = 2;
   req.offset = 1;
@@ -359,7 +372,8 @@ void InsertCustomers(pqxx::connection& conn, const std::string& t) {
       ('{t}', 'c2', '2026-11-01T09:00:00+01:00', '2026-11-01', 'organic'),
       ('{t}', 'c3', '2026-11-10T09:00:00+01:00', '2026-11-10', 'campaign'),
       ('{t}', 'c5', '2026-11-15T09:00:00+01:00', '2026-11-15', 'organic');
-  )", t));
+  )",
+                               t));
 }
 
 TEST_CASE("customers: new, returning, active and signups per week and in total") {
@@ -367,7 +381,8 @@ TEST_CASE("customers: new, returning, active and signups per week and in total")
   const std::string t = UniqueTenant("customers");
   CreateTenant(*conn, t, "Europe/Budapest");
   InsertCustomers(*conn, t);
-  ReportRequest req = Request(t, "Europe/Budapest", "2026-11-01", "2026-11-30", Granularity::kWeekly);
+  ReportRequest req =
+      Request(t, "Europe/Budapest", "2026-11-01", "2026-11-30", Granularity::kWeekly);
   req.limit = 2;
   Run run = RunReport(*conn, req, CustomersReport);
 
@@ -403,13 +418,14 @@ TEST_CASE("customers: new, returning, active and signups per week and in total")
   CHECK(Text(top[1], "customer_id") == "c1");
 }
 
-TEST_CASE("customer cohorts: share of each first-order month's customers ordering in later months") {
+TEST_CASE(
+    "customer cohorts: share of each first-order month's customers ordering in later months") {
   auto conn = ConnectToTestSchema();
   const std::string t = UniqueTenant("cohorts");
   CreateTenant(*conn, t, "Europe/Budapest");
   InsertCustomers(*conn, t);
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-10-01", "2026-11-30"),
-                      CustomersReport);
+  Run run =
+      RunReport(*conn, Request(t, "Europe/Budapest", "2026-10-01", "2026-11-30"), CustomersReport);
   const auto& cohorts = At(run.data, "cohorts").items();
   REQUIRE(cohorts.size() == 2);
   CHECK(Text(cohorts[0], "cohort") == "2026-10");
@@ -444,9 +460,10 @@ TEST_CASE("inventory carries the last snapshot forward and derives status, cover
       ('{t}', '2026-11-02', 'p1', 21, 21, 3), ('{t}', '2026-11-01', 'p2', 3, 3, 1);
     INSERT INTO daily_receipts (tenant_id, day, product_id, received_units, received_cost) VALUES
       ('{t}', '2026-11-03', 'p2', 10, 25.00);
-  )", t));
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05"),
-                      InventoryReport);
+  )",
+                                t));
+  Run run =
+      RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05"), InventoryReport);
 
   // End-of-day units: 11-01 5, 11-02 8, 11-03 8+10, 11-04 0+10, 11-05 10.
   const auto& series = At(run.data, "series").items();
@@ -463,13 +480,13 @@ TEST_CASE("inventory carries the last snapshot forward and derives status, cover
   CHECK(Number(items[0], "turnover_rate") == doctest::Approx(5.0));  // 21 / 4.2
   CHECK(Number(items[0], "days_of_cover") == doctest::Approx(0.0));  // nothing on hand
   CHECK(Text(items[1], "status") == "low_stock");
-  CHECK(Number(items[1], "average_stock") == doctest::Approx(6.0));  // (0+0+10+10+10)/5
-  CHECK(Number(items[1], "turnover_rate") == doctest::Approx(0.5));  // 3 / 6
+  CHECK(Number(items[1], "average_stock") == doctest::Approx(6.0));    // (0+0+10+10+10)/5
+  CHECK(Number(items[1], "turnover_rate") == doctest::Approx(0.5));    // 3 / 6
   CHECK(Number(items[1], "days_of_cover") == doctest::Approx(100.0));  // 10 / (3/30)
   CHECK(Int(items[1], "received_units") == 10);
   CHECK(Text(items[2], "status") == "in_stock");
-  CHECK(At(items[2], "days_of_cover").is_null());   // no sales in 30 days
-  CHECK(At(items[2], "turnover_rate").is_null());   // average stock 0
+  CHECK(At(items[2], "days_of_cover").is_null());  // no sales in 30 days
+  CHECK(At(items[2], "turnover_rate").is_null());  // average stock 0
 
   const JsonValue& totals = At(run.data, "totals");
   CHECK(Amount(totals, "stock_value") == M("125.00"));  // 50 * 2.50; p2 has no cost
@@ -482,7 +499,8 @@ TEST_CASE("inventory carries the last snapshot forward and derives status, cover
   CHECK(run.output.csv.rows.size() == 3);
 }
 
-TEST_CASE("campaigns first sent in the range, with open rate and roi (null when cost is 0 or unknown)") {
+TEST_CASE(
+    "campaigns first sent in the range, with open rate and roi (null when cost is 0 or unknown)") {
   auto conn = ConnectToTestSchema();
   const std::string t = UniqueTenant("campaigns");
   CreateTenant(*conn, t, "Europe/Budapest");
@@ -493,9 +511,10 @@ TEST_CASE("campaigns first sent in the range, with open rate and roi (null when 
       ('{t}', 'paid', 'Paid', 'sms', '2026-11-03T10:00:00+01:00', 100, 100, 40, 25, 3, 250),
       ('{t}', 'unknown', NULL, NULL, '2026-11-04T10:00:00+01:00', 10, NULL, 1, 1, 0, 0),
       ('{t}', 'old', 'Old', 'email', '2026-10-31T23:00:00+01:00', 10, 5, 1, 1, 0, 0);
-  )", t));
-  Run run = RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05"),
-                      CampaignsReport);
+  )",
+                                t));
+  Run run =
+      RunReport(*conn, Request(t, "Europe/Budapest", "2026-11-01", "2026-11-05"), CampaignsReport);
   CHECK(Int(run.data, "total_count") == 3);
   const auto& items = At(run.data, "items").items();
   REQUIRE(items.size() == 3);
@@ -503,7 +522,7 @@ TEST_CASE("campaigns first sent in the range, with open rate and roi (null when 
   CHECK(At(items[0], "roi").is_null());
   CHECK(At(items[0], "open_rate").is_null());  // no recipients
   CHECK(Text(items[1], "campaign_id") == "paid");
-  CHECK(Number(items[1], "roi") == doctest::Approx(1.5));        // (250 - 100) / 100
+  CHECK(Number(items[1], "roi") == doctest::Approx(1.5));         // (250 - 100) / 100
   CHECK(Number(items[1], "open_rate") == doctest::Approx(0.25));  // 25 / 100
   CHECK(Amount(items[1], "cost") == M("100.00"));
   CHECK(At(items[2], "roi").is_null());
@@ -522,7 +541,8 @@ TEST_CASE("dashboard compares today up to the current hour with yesterday's same
       ('{t}', '2026-11-04T13:00:00+01:00', '2026-11-04', 50, 5000, 50);
     INSERT INTO daily_sales (tenant_id, day, orders, revenue, items_sold) VALUES
       ('{t}', '2026-11-04', 52, 5200, 52), ('{t}', '2026-11-02', 1, 100, 1);
-  )", t));
+  )",
+                                t));
   ReportRequest req = Request(t, "Europe/Budapest", "2026-11-05", "2026-11-05");
   req.now = Timestamp::FromSeconds(req.now.seconds() + 30 * 60);
   Run run = RunReport(*conn, req, Dashboard);

@@ -62,7 +62,8 @@ TEST_CASE("csv: empty fields, an empty quoted field and a missing final line bre
 }
 
 TEST_CASE("csv: UTF-8 passes through byte for byte") {
-  const auto records = ParseAll("K\xC3\xB6t\xC3\xB6tt sapka,B\xC5\x91r p\xC3\xA9nzt\xC3\xA1rca\n", 3);
+  const auto records =
+      ParseAll("K\xC3\xB6t\xC3\xB6tt sapka,B\xC5\x91r p\xC3\xA9nzt\xC3\xA1rca\n", 3);
   REQUIRE(records.size() == 1);
   CHECK(records[0][0] == "K\xC3\xB6t\xC3\xB6tt sapka");
   CHECK(records[0][1] == "B\xC5\x91r p\xC3\xA9nzt\xC3\xA1rca");

@@ -59,14 +59,14 @@ const Fields kOrderRequired = {{"order_id", "\"o-1\""},
 
 std::string OrderWithItems(const std::string& items_json) {
   return Envelope("order.created", Object({{"order_id", "\"o-1\""},
-                                          {"currency", "\"HUF\""},
-                                          {"items", items_json},
-                                          {"total", "\"21.00\""}}));
+                                           {"currency", "\"HUF\""},
+                                           {"items", items_json},
+                                           {"total", "\"21.00\""}}));
 }
 
 std::string OrderWithQuantity(const std::string& quantity) {
-  return OrderWithItems("[" + Object({{"product_id", "\"p\""}, {"quantity", quantity},
-                                      {"unit_price", "1"}}) + "]");
+  return OrderWithItems(
+      "[" + Object({{"product_id", "\"p\""}, {"quantity", quantity}, {"unit_price", "1"}}) + "]");
 }
 
 }  // namespace
@@ -132,11 +132,13 @@ TEST_CASE("order.created with every field decodes each of them") {
 }
 
 TEST_CASE("order.created defaults: envelope time, pending, zero totals, guest checkout") {
-  const Event e = DecodeOk(Envelope(
-      "order.created",
-      Object({{"order_id", "\"o-1\""}, {"customer_id", "null"}, {"currency", "\"HUF\""},
-              {"items", "[" + Object(kItem) + "]"}, {"total", "21"}, {"status", "null"},
-              {"discount_total", "null"}})));
+  const Event e = DecodeOk(Envelope("order.created", Object({{"order_id", "\"o-1\""},
+                                                             {"customer_id", "null"},
+                                                             {"currency", "\"HUF\""},
+                                                             {"items", "[" + Object(kItem) + "]"},
+                                                             {"total", "21"},
+                                                             {"status", "null"},
+                                                             {"discount_total", "null"}})));
   const auto& o = std::get<OrderCreated>(e.data);
   CHECK_FALSE(o.customer_id.has_value());
   CHECK(o.placed_at.micros == kEnvelopeMicros);
@@ -173,9 +175,9 @@ TEST_CASE("a required field that is null counts as missing") {
 
 TEST_CASE("order item quantities must be positive 32-bit integers") {
   const std::string item = Object(kItem);
-  CHECK(DecodeError(OrderWithItems("[" + item + "," + item + "," +
-                                   Object({{"product_id", "\"p\""}, {"quantity", "0"},
-                                           {"unit_price", "1"}}) + "]")) ==
+  CHECK(DecodeError(OrderWithItems(
+            "[" + item + "," + item + "," +
+            Object({{"product_id", "\"p\""}, {"quantity", "0"}, {"unit_price", "1"}}) + "]")) ==
         "order.created: data.items[2].quantity must be a positive integer (got 0)");
   CHECK(DecodeError(OrderWithQuantity("-3")) ==
         "order.created: data.items[0].quantity must be a positive integer (got -3)");
@@ -221,10 +223,12 @@ TEST_CASE("money fields take strings or plain numbers, never exponents or negati
         "order.created: data.total has an exponent; write it as plain decimal text, got '1e3'");
   CHECK(DecodeError(with_total("\"-1.00\"")) ==
         "order.created: data.total must not be negative, got '-1.00'");
-  CHECK(DecodeError(with_total("-1")) == "order.created: data.total must not be negative, got '-1'");
+  CHECK(DecodeError(with_total("-1")) ==
+        "order.created: data.total must not be negative, got '-1'");
   CHECK(DecodeError(with_total("\"1.23456\"")) ==
         "order.created: data.total has more than 4 fraction digits, got '1.23456'");
-  CHECK(DecodeError(with_total("\"12,50\"")).rfind("order.created: data.total is not a decimal number", 0) == 0);
+  CHECK(DecodeError(with_total("\"12,50\""))
+            .rfind("order.created: data.total is not a decimal number", 0) == 0);
   CHECK(DecodeError(with_total("true")) ==
         "order.created: data.total must be a decimal amount (a string or a number), got boolean");
   CHECK(DecodeError(with_total("\"1234567890123456\"")) ==
@@ -239,8 +243,9 @@ TEST_CASE("currency must be three upper-case letters") {
   };
   CHECK(DecodeError(with_currency("\"huf\"")) ==
         "order.created: data.currency must be an ISO 4217 code of 3 upper-case letters, got 'huf'");
-  CHECK(DecodeError(with_currency("\"EURO\"")) ==
-        "order.created: data.currency must be an ISO 4217 code of 3 upper-case letters, got 'EURO'");
+  CHECK(
+      DecodeError(with_currency("\"EURO\"")) ==
+      "order.created: data.currency must be an ISO 4217 code of 3 upper-case letters, got 'EURO'");
   CHECK(DecodeError(with_currency("978")) ==
         "order.created: data.currency must be an ISO 4217 code of 3 upper-case letters, got 978");
 }
@@ -256,7 +261,8 @@ TEST_CASE("fx rates must be positive decimals of at most 10 fraction digits") {
   REQUIRE(rate.has_value());
   CHECK(rate->units == 25'641'026);
   CHECK(rate->text == "0.0025641026");
-  CHECK(DecodeError(with_rate("0")) == "order.created: data.fx_rate must be greater than 0, got '0'");
+  CHECK(DecodeError(with_rate("0")) ==
+        "order.created: data.fx_rate must be greater than 0, got '0'");
   CHECK(DecodeError(with_rate("\"0.00256410256\"")) ==
         "order.created: data.fx_rate has more than 10 fraction digits, got '0.00256410256'");
   CHECK(DecodeError(with_rate("[]")) ==
@@ -275,8 +281,8 @@ TEST_CASE("order.status_changed decodes every field, and refunds must be positiv
   REQUIRE(s.refund_amount.has_value());
   CHECK(s.refund_amount->units() == 152'500);
 
-  const Event minimal = DecodeOk(
-      Envelope("order.status_changed", R"({"order_id": "o-1", "status": "shipped"})"));
+  const Event minimal =
+      DecodeOk(Envelope("order.status_changed", R"({"order_id": "o-1", "status": "shipped"})"));
   const auto& m = std::get<OrderStatusChanged>(minimal.data);
   CHECK(m.changed_at.micros == kEnvelopeMicros);
   CHECK_FALSE(m.previous_status.has_value());
@@ -313,14 +319,15 @@ TEST_CASE("product.stock_changed decodes every field; levels may be negative") {
   CHECK(p.low_stock_threshold == 5);
 
   CHECK(std::get<ProductStockChanged>(
-            DecodeOk(Envelope("product.stock_changed", R"({"product_id": "p", "stock_level": 0})")).data)
+            DecodeOk(Envelope("product.stock_changed", R"({"product_id": "p", "stock_level": 0})"))
+                .data)
             .changed_at.micros == kEnvelopeMicros);
   CHECK(DecodeError(Envelope("product.stock_changed", R"({"product_id": "p"})")) ==
         "product.stock_changed: data.stock_level is required");
   CHECK(DecodeError(Envelope("product.stock_changed", R"({"stock_level": 1})")) ==
         "product.stock_changed: data.product_id is required");
-  CHECK(DecodeError(Envelope("product.stock_changed",
-                             R"({"product_id": "p", "stock_level": "12"})")) ==
+  CHECK(DecodeError(
+            Envelope("product.stock_changed", R"({"product_id": "p", "stock_level": "12"})")) ==
         "product.stock_changed: data.stock_level must be an integer, got string");
   CHECK(DecodeError(Envelope("product.stock_changed",
                              R"({"product_id": "p", "stock_level": 1, "category_id": 1.5})")) ==
@@ -344,7 +351,8 @@ TEST_CASE("stock.received decodes every field") {
   CHECK(s.sku == "SKU-1");
   CHECK(s.name == "Mug");
 
-  const Event minimal = DecodeOk(Envelope("stock.received", R"({"product_id": "p", "quantity": 1})"));
+  const Event minimal =
+      DecodeOk(Envelope("stock.received", R"({"product_id": "p", "quantity": 1})"));
   const auto& m = std::get<StockReceived>(minimal.data);
   CHECK(m.received_at.micros == kEnvelopeMicros);
   CHECK_FALSE(m.unit_cost.has_value());
@@ -409,8 +417,8 @@ TEST_CASE("email.opened decodes every field") {
   CHECK(o.customer_id == "c-7");
   CHECK(o.opened_at.micros == 1'795'593'600'000'000);
   CHECK(o.message_id == "m-1");
-  CHECK(std::get<EmailOpened>(DecodeOk(Envelope("email.opened",
-                                                R"({"campaign_id": "c", "customer_id": "u"})")).data)
+  CHECK(std::get<EmailOpened>(
+            DecodeOk(Envelope("email.opened", R"({"campaign_id": "c", "customer_id": "u"})")).data)
             .opened_at.micros == kEnvelopeMicros);
   CHECK(DecodeError(Envelope("email.opened", R"({"campaign_id": "c"})")) ==
         "email.opened: data.customer_id is required");
@@ -433,7 +441,8 @@ TEST_CASE("a body over the size limit is rejected before parsing") {
   CHECK(DecodeError(body) == "message body is 2097152 bytes, over the limit of 1048576");
   DecodeLimits limits;
   limits.max_body_bytes = 10;
-  CHECK(DecodeError("{\"a\":\"12345\"}", limits) == "message body is 13 bytes, over the limit of 10");
+  CHECK(DecodeError("{\"a\":\"12345\"}", limits) ==
+        "message body is 13 bytes, over the limit of 10");
 }
 
 TEST_CASE("invalid JSON is reported with its byte offset") {
@@ -442,20 +451,22 @@ TEST_CASE("invalid JSON is reported with its byte offset") {
   CHECK(DecodeError("[]") == "envelope: the message must be a JSON object, got array");
   DecodeLimits limits;
   limits.max_depth = 3;
-  CHECK(DecodeError(Envelope("order.created", R"({"x": {"y": {}}})"), limits).find("nesting deeper than 3") !=
-        std::string::npos);
+  CHECK(DecodeError(Envelope("order.created", R"({"x": {"y": {}}})"), limits)
+            .find("nesting deeper than 3") != std::string::npos);
 }
 
 TEST_CASE("the envelope's fields are checked one by one") {
   const std::string data = R"({"customer_id": "c"})";
   CHECK(DecodeError(Envelope("customer.created", data, "\"Acme!\"")) ==
         "envelope: tenant must be a DNS label (a-z, 0-9, '-'), got 'Acme!'");
-  CHECK(DecodeError(Envelope("customer.created", data, "\"-acme\"")).find("DNS label") != std::string::npos);
-  CHECK(DecodeError(Envelope("customer.created", data, "\"acme-\"")).find("DNS label") != std::string::npos);
+  CHECK(DecodeError(Envelope("customer.created", data, "\"-acme\"")).find("DNS label") !=
+        std::string::npos);
+  CHECK(DecodeError(Envelope("customer.created", data, "\"acme-\"")).find("DNS label") !=
+        std::string::npos);
   CHECK(DecodeError(Envelope("customer.created", data, "\"\"")) ==
         "envelope: tenant must be a DNS label (a-z, 0-9, '-'), got ''");
-  CHECK(DecodeError(Envelope("customer.created", data, "\"" + std::string(64, 'a') + "\"")).find("DNS label") !=
-        std::string::npos);
+  CHECK(DecodeError(Envelope("customer.created", data, "\"" + std::string(64, 'a') + "\""))
+            .find("DNS label") != std::string::npos);
   CHECK(DecodeOk(Envelope("customer.created", data, "\"" + std::string(63, 'a') + "\"")).tenant ==
         std::string(63, 'a'));
   CHECK(DecodeOk(Envelope("customer.created", data, "\"a\"")).tenant == "a");
@@ -466,20 +477,24 @@ TEST_CASE("the envelope's fields are checked one by one") {
   CHECK(DecodeError(Envelope("customer.created", data, "\"acme\"", "\"2026-11-25T09:14:03\"")) ==
         "envelope: time must be an RFC 3339 time with an offset (like 2026-11-25T09:14:03Z), "
         "got '2026-11-25T09:14:03'");
-  CHECK(DecodeError(Envelope("customer.created", data, "\"acme\"", "\"2026-02-30T09:14:03Z\"")).find(
-            "envelope: time must be an RFC 3339 time") == 0);
+  CHECK(DecodeError(Envelope("customer.created", data, "\"acme\"", "\"2026-02-30T09:14:03Z\""))
+            .find("envelope: time must be an RFC 3339 time") == 0);
   CHECK(DecodeError(Envelope("order.deleted", data)) ==
         "envelope: type must be one of order.created, order.status_changed, product.stock_changed, "
         "stock.received, customer.created, campaign.sent, email.opened, got 'order.deleted'");
-  CHECK(DecodeError(Envelope("customer.created", "[]")) == "envelope: data must be an object, got array");
+  CHECK(DecodeError(Envelope("customer.created", "[]")) ==
+        "envelope: data must be an object, got array");
   CHECK(DecodeError(Envelope("customer.created", "null")) == "envelope: data is required");
 }
 
 TEST_CASE("each required envelope field is named when missing") {
-  const Fields envelope = {{"specversion", "\"1.0\""}, {"id", "\"e-1\""},
-                           {"source", "\"crm\""},      {"type", "\"customer.created\""},
+  const Fields envelope = {{"specversion", "\"1.0\""},
+                           {"id", "\"e-1\""},
+                           {"source", "\"crm\""},
+                           {"type", "\"customer.created\""},
                            {"time", "\"2026-11-25T09:14:03.120Z\""},
-                           {"tenant", "\"acme\""},     {"data", R"({"customer_id": "c"})"}};
+                           {"tenant", "\"acme\""},
+                           {"data", R"({"customer_id": "c"})"}};
   CHECK(DecodeOk(Object(envelope)).source == "crm");
   for (const auto& [key, value] : envelope) {
     CAPTURE(key);
@@ -508,11 +523,14 @@ TEST_CASE("reasons stay one bounded line whatever the input") {
   std::string hostile = "\"";
   for (int k = 0; k < 5000; ++k) hostile += "A\\n\\u0007";
   hostile += "\"";
-  const std::string reason = DecodeError(Envelope("customer.created", R"({"customer_id": "c"})", hostile));
+  const std::string reason =
+      DecodeError(Envelope("customer.created", R"({"customer_id": "c"})", hostile));
   CHECK(reason.size() < 200);
   CHECK(reason.find('\n') == std::string::npos);
   CHECK(reason.find('\x07') == std::string::npos);
-  CHECK(reason.rfind("envelope: tenant must be a DNS label (a-z, 0-9, '-'), got 'A\\n\\u0007A\\n\\u0007", 0) == 0);
+  CHECK(reason.rfind(
+            "envelope: tenant must be a DNS label (a-z, 0-9, '-'), got 'A\\n\\u0007A\\n\\u0007",
+            0) == 0);
   CHECK(reason.substr(reason.size() - 4) == "...'");
 }
 
@@ -539,6 +557,6 @@ TEST_CASE("amounts are bounded so that no sum of a batch can overflow Money") {
       "items":[{"product_id":"p","quantity":4,"unit_price":"25000000000"}]})";
   CHECK(DecodeEvent(Envelope("order.created", at_limit)).ok());
   const std::string received = R"({"product_id":"p","quantity":2000000000,"unit_cost":"100"})";
-  CHECK(DecodeError(Envelope("stock.received", received)).rfind(
-            "stock.received: data.unit_cost times quantity 2000000000 exceeds", 0) == 0);
+  CHECK(DecodeError(Envelope("stock.received", received))
+            .rfind("stock.received: data.unit_cost times quantity 2000000000 exceeds", 0) == 0);
 }

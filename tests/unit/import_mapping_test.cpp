@@ -53,8 +53,8 @@ TEST_CASE("import mapping: given entries replace defaults, 'field=' drops an opt
   Result<ColumnMapping> mapping =
       ParseMapping("order_id=Order, product_id = Sku ,country=,category_name=Cat");
   REQUIRE(mapping.ok());
-  const CsvRecord header = {"Order", "Sku", "Description", "Quantity", "InvoiceDate",
-                            "UnitPrice", "CustomerID", "Country", "Cat"};
+  const CsvRecord header = {"Order",     "Sku",        "Description", "Quantity", "InvoiceDate",
+                            "UnitPrice", "CustomerID", "Country",     "Cat"};
   Result<ResolvedColumns> columns = ResolveColumns(*mapping, header);
   REQUIRE(columns.ok());
   CHECK(columns->Of(ImportField::kOrderId) == 0);
@@ -147,21 +147,27 @@ TEST_CASE("import: lines become one order.created per order with an exact total"
   settings.open_window = 2;
   OrderAssembler assembler(settings, *ResolveColumns(*ParseMapping(""), kUciHeader));
   const std::vector<CsvRecord> rows = {
-      {"536365", "85123A", "WHITE HANGING HEART ", "6", "2010-12-01 08:26:00", "2.55", "17850.0", "United Kingdom"},
-      {"536365", "71053", "WHITE METAL LANTERN", "6", "2010-12-01 08:26:00", "3.39", "17850.0", "United Kingdom"},
-      {"C536379", "D", "Discount", "-1", "2010-12-01 09:41:00", "27.5", "14527.0", "United Kingdom"},
+      {"536365", "85123A", "WHITE HANGING HEART ", "6", "2010-12-01 08:26:00", "2.55", "17850.0",
+       "United Kingdom"},
+      {"536365", "71053", "WHITE METAL LANTERN", "6", "2010-12-01 08:26:00", "3.39", "17850.0",
+       "United Kingdom"},
+      {"C536379", "D", "Discount", "-1", "2010-12-01 09:41:00", "27.5", "14527.0",
+       "United Kingdom"},
       {"550193", "PADS", "PADS TO MATCH", "1", "2011-06-15 09:27:00", "0.001", "", "France"},
       {"550193", "PADS", "PADS TO MATCH", "0", "2011-06-15 09:27:00", "0.001", "", "France"},
       {"550200", "X1", "x", "2", "2011-06-15 10:00:00", "1.25", "", "France"},
-      {"550193", "22041", "RECORD FRAME 7\" SINGLE", "3", "2011-06-15 09:27:00", "1.25", "", "France"},
-      {"A563186", "B", "Adjust bad debt", "1", "2011-08-12 14:51:00", "-11062.06", "", "United Kingdom"},
+      {"550193", "22041", "RECORD FRAME 7\" SINGLE", "3", "2011-06-15 09:27:00", "1.25", "",
+       "France"},
+      {"A563186", "B", "Adjust bad debt", "1", "2011-08-12 14:51:00", "-11062.06", "",
+       "United Kingdom"},
       {"550201", "X2", "y", "1", "2011-06-16 10:00:00", "2.00", "", "France"},
       {"550202", "X3", "z", "one", "2011-06-16 10:00:00", "2.00", "", "France"},
       {"550203", "X3", "z", "1", "2011-06-16 10:00:00", "2.00", "", "France"},
       {"550193", "LATE", "too late", "1", "2011-06-15 09:27:00", "9.99", "", "France"},
   };
   std::vector<ProducedEvent> events;
-  for (size_t i = 0; i < rows.size(); ++i) assembler.AddRow(rows[i], static_cast<int64_t>(i) + 2, events);
+  for (size_t i = 0; i < rows.size(); ++i)
+    assembler.AddRow(rows[i], static_cast<int64_t>(i) + 2, events);
   assembler.Finish(events);
 
   REQUIRE(events.size() == 5);  // 536365, 550193, 550200, 550201, 550203
@@ -205,8 +211,7 @@ TEST_CASE("import: lines become one order.created per order with an exact total"
   CHECK(stats.skipped.at("bad-debt adjustment (order id A<digits>)").lines == 1);
   CHECK(stats.skipped.at("quantity <= 0 in a sales invoice").lines == 1);
   CHECK(stats.skipped.at("malformed quantity (not an integer)").lines == 1);
-  CHECK(stats.skipped
-            .at("line of an order already written (its lines are not grouped together)")
+  CHECK(stats.skipped.at("line of an order already written (its lines are not grouped together)")
             .first_line == 13);
 }
 

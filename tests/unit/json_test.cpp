@@ -25,7 +25,8 @@ JsonValue ParseOk(std::string_view text, int max_depth = 64) {
 }
 
 std::string Nested(int levels) {
-  return std::string(static_cast<size_t>(levels), '[') + std::string(static_cast<size_t>(levels), ']');
+  return std::string(static_cast<size_t>(levels), '[') +
+         std::string(static_cast<size_t>(levels), ']');
 }
 
 }  // namespace
@@ -94,11 +95,13 @@ TEST_CASE("json accepts valid UTF-8 of every length, up to U+10FFFF") {
 }
 
 TEST_CASE("json rejects invalid UTF-8 with the byte offset of the bad sequence") {
-  CHECK(ParseError("\"\xC0\xAF\"") == "invalid JSON at byte 1: invalid UTF-8 in a string");  // overlong '/'
+  CHECK(ParseError("\"\xC0\xAF\"") ==
+        "invalid JSON at byte 1: invalid UTF-8 in a string");  // overlong '/'
   CHECK(ParseError("\"ab\xE0\x80\xAF\"") == "invalid JSON at byte 3: invalid UTF-8 in a string");
   CHECK(ParseError("\"\xF0\x80\x80\xAF\"").find("invalid UTF-8") != std::string::npos);  // overlong
-  CHECK(ParseError("\"\xED\xA0\x80\"").find("invalid UTF-8") != std::string::npos);  // U+D800
-  CHECK(ParseError("\"\xF4\x90\x80\x80\"").find("invalid UTF-8") != std::string::npos);  // > U+10FFFF
+  CHECK(ParseError("\"\xED\xA0\x80\"").find("invalid UTF-8") != std::string::npos);      // U+D800
+  CHECK(ParseError("\"\xF4\x90\x80\x80\"").find("invalid UTF-8") !=
+        std::string::npos);  // > U+10FFFF
   CHECK(ParseError("\"\xF5\x80\x80\x80\"").find("invalid UTF-8") != std::string::npos);
   CHECK(ParseError("\"\xFF\"").find("invalid UTF-8") != std::string::npos);
   CHECK(ParseError("\"\x80\"").find("invalid UTF-8") != std::string::npos);  // lone continuation
@@ -110,8 +113,10 @@ TEST_CASE("json rejects invalid UTF-8 with the byte offset of the bad sequence")
 TEST_CASE("json rejects lone and mismatched surrogate escapes") {
   CHECK(ParseError(R"("\ud800")") == "invalid JSON at byte 1: lone high surrogate in \\u escape");
   CHECK(ParseError(R"("x\udc00")") == "invalid JSON at byte 2: lone low surrogate in \\u escape");
-  CHECK(ParseError(R"("\ud800\u0041")").find("not followed by a low surrogate") != std::string::npos);
-  CHECK(ParseError(R"("\ud800\ud800")").find("not followed by a low surrogate") != std::string::npos);
+  CHECK(ParseError(R"("\ud800\u0041")").find("not followed by a low surrogate") !=
+        std::string::npos);
+  CHECK(ParseError(R"("\ud800\ud800")").find("not followed by a low surrogate") !=
+        std::string::npos);
   CHECK(ParseError(R"("\ud800x")").find("lone high surrogate") != std::string::npos);
   CHECK(ParseError(R"("\u12")").find("4 hex digits") != std::string::npos);
   CHECK(ParseError(R"("\u12G4")").find("4 hex digits") != std::string::npos);
@@ -121,18 +126,22 @@ TEST_CASE("json errors say where and what, for every kind of mistake") {
   CHECK(ParseError("") == "invalid JSON at byte 0: unexpected end of input, expected a value");
   CHECK(ParseError("   ") == "invalid JSON at byte 3: unexpected end of input, expected a value");
   CHECK(ParseError(R"({"a" 1})") == "invalid JSON at byte 5: expected ':' after a member name");
-  CHECK(ParseError(R"({"a":1,})") == "invalid JSON at byte 7: expected a member name in double quotes");
+  CHECK(ParseError(R"({"a":1,})") ==
+        "invalid JSON at byte 7: expected a member name in double quotes");
   CHECK(ParseError("[1,]") == "invalid JSON at byte 3: expected a value");
-  CHECK(ParseError("[1 2]") == "invalid JSON at byte 3: expected ',' or ']' after an array element");
+  CHECK(ParseError("[1 2]") ==
+        "invalid JSON at byte 3: expected ',' or ']' after an array element");
   CHECK(ParseError(R"({"a":1 "b":2})") ==
         "invalid JSON at byte 7: expected ',' or '}' after an object member");
   CHECK(ParseError("{a:1}") == "invalid JSON at byte 1: expected a member name in double quotes");
   CHECK(ParseError("[1") == "invalid JSON at byte 2: unexpected end of input, expected ',' or ']'");
-  CHECK(ParseError("{\"a\":1") == "invalid JSON at byte 6: unexpected end of input, expected ',' or '}'");
+  CHECK(ParseError("{\"a\":1") ==
+        "invalid JSON at byte 6: unexpected end of input, expected ',' or '}'");
   CHECK(ParseError("{} x") == "invalid JSON at byte 3: unexpected data after the document");
   CHECK(ParseError("{}{}") == "invalid JSON at byte 2: unexpected data after the document");
   CHECK(ParseError("\"abc") == "invalid JSON at byte 0: unterminated string");
-  CHECK(ParseError("\"a\nb\"") == "invalid JSON at byte 2: control character in a string (escape it)");
+  CHECK(ParseError("\"a\nb\"") ==
+        "invalid JSON at byte 2: control character in a string (escape it)");
   CHECK(ParseError(R"("\x")") == "invalid JSON at byte 1: invalid escape sequence");
   CHECK(ParseError("tru") == "invalid JSON at byte 0: expected a value");
   CHECK(ParseError("nul") == "invalid JSON at byte 0: expected a value");
@@ -158,7 +167,8 @@ TEST_CASE("json nesting is bounded by the depth limit") {
   CHECK(ParseOk(Nested(64)).is_array());
   CHECK(ParseError(Nested(65)) == "invalid JSON at byte 64: nesting deeper than 64 levels");
   CHECK(ParseOk(R"({"a":{"b":1}})", 2).is_object());
-  CHECK(ParseError(R"({"a":{"b":{}}})", 2) == "invalid JSON at byte 10: nesting deeper than 2 levels");
+  CHECK(ParseError(R"({"a":{"b":{}}})", 2) ==
+        "invalid JSON at byte 10: nesting deeper than 2 levels");
   // A hostile document far deeper than any stack would allow fails cleanly.
   CHECK(ParseError(std::string(1'000'000, '[')).find("nesting deeper") != std::string::npos);
 }
@@ -193,10 +203,27 @@ TEST_CASE("json kind names are the ones used in error reasons") {
 TEST_CASE("json writer places commas and colons by itself") {
   JsonWriter w;
   w.BeginObject()
-      .Key("a").Int(1)
-      .Key("b").BeginArray().Int(1).Null().Bool(true).BeginObject().EndObject().BeginArray().EndArray().EndArray()
-      .Key("c").BeginObject().Key("d").String("x").Key("e").Bool(false).EndObject()
-      .Key("f").Raw("[1,2]")
+      .Key("a")
+      .Int(1)
+      .Key("b")
+      .BeginArray()
+      .Int(1)
+      .Null()
+      .Bool(true)
+      .BeginObject()
+      .EndObject()
+      .BeginArray()
+      .EndArray()
+      .EndArray()
+      .Key("c")
+      .BeginObject()
+      .Key("d")
+      .String("x")
+      .Key("e")
+      .Bool(false)
+      .EndObject()
+      .Key("f")
+      .Raw("[1,2]")
       .EndObject();
   CHECK(w.str() == R"({"a":1,"b":[1,null,true,{},[]],"c":{"d":"x","e":false},"f":[1,2]})");
   CHECK(ParseOk(w.str()).is_object());
@@ -217,7 +244,10 @@ TEST_CASE("json writer passes valid UTF-8 through and replaces invalid bytes") {
   vecton::AppendJsonEscaped(out, "caf\xC3\xA9 \xF0\x9F\x98\x80");
   CHECK(out == "caf\xC3\xA9 \xF0\x9F\x98\x80");
   out.clear();
-  vecton::AppendJsonEscaped(out, "a\xFF" "b\xC0\xAF" "c\xE2\x82");
+  vecton::AppendJsonEscaped(out,
+                            "a\xFF"
+                            "b\xC0\xAF"
+                            "c\xE2\x82");
   CHECK(out == "a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd");
 }
 

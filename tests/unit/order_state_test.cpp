@@ -1,7 +1,7 @@
 // The metric rules of order_state.h, with values worked out by hand.
-#include <doctest/doctest.h>
-
 #include "vecton/order_state.h"
+
+#include <doctest/doctest.h>
 
 namespace vecton {
 namespace {
@@ -31,8 +31,8 @@ StatusChangeFacts Change(const char* at, const char* status,
 
 TEST_CASE("the current status is the one with the latest changed_at, whatever the arrival order") {
   OrderFacts o = TwoLineOrder();
-  OrderOutcome out = FoldStatus(o, {Change("2026-11-26T10:00:00Z", "completed"),
-                                    Change("2026-11-25T10:00:00Z", "shipped")});
+  OrderOutcome out = FoldStatus(
+      o, {Change("2026-11-26T10:00:00Z", "completed"), Change("2026-11-25T10:00:00Z", "shipped")});
   CHECK(out.status == "completed");
   CHECK(out.shipped_at == T("2026-11-25T10:00:00Z"));
   CHECK(out.completed_at == T("2026-11-26T10:00:00Z"));
@@ -80,8 +80,9 @@ TEST_CASE("refunds are converted with the order's fx rate") {
   CHECK(out.refunded_total == M("500.625"));  // 1.25 * 400.5
 }
 
-TEST_CASE("an order contributes to its placement hour and day, categories, products, customer "
-          "and campaign") {
+TEST_CASE(
+    "an order contributes to its placement hour and day, categories, products, customer "
+    "and campaign") {
   OrderFacts o = TwoLineOrder();
   OrderContribution c = Contribute(o, FoldStatus(o, {}), Budapest());
   REQUIRE(c.hourly.size() == 1);

@@ -44,7 +44,8 @@ TEST_CASE("seed: every event decodes, all seven types appear, ids are unique") {
   int today_orders = 0;
   for (const ProducedEvent& e : events) {
     Result<Event> decoded = DecodeEvent(e.body);
-    REQUIRE_MESSAGE(decoded.ok(), (decoded.ok() ? std::string() : decoded.error() + " in " + e.body));
+    REQUIRE_MESSAGE(decoded.ok(),
+                    (decoded.ok() ? std::string() : decoded.error() + " in " + e.body));
     CHECK(EventTypeName(decoded->type) == e.routing_key);
     CHECK(decoded->time <= now);
     CHECK(decoded->tenant == "demo");
@@ -105,7 +106,8 @@ TEST_CASE("seed: amounts follow the tenant's currency") {
     if (const auto* order = std::get_if<OrderCreated>(&decoded->data)) {
       CHECK(order->currency == "EUR");
       CHECK_FALSE(order->fx_rate.has_value());
-      for (const OrderItem& item : order->items) CHECK(item.unit_price < Money::FromUnits(200 * Money::kScale));
+      for (const OrderItem& item : order->items)
+        CHECK(item.unit_price < Money::FromUnits(200 * Money::kScale));
       ++checked;
     }
   }

@@ -1,9 +1,8 @@
 #include "cache/report_cache.h"
 
+#include <fmt/format.h>
 #include <hiredis/hiredis.h>
 #include <sys/socket.h>
-
-#include <fmt/format.h>
 
 #include <charconv>
 #include <ctime>
@@ -67,8 +66,8 @@ std::shared_ptr<const CachedAnswer> Deserialize(std::string_view s) {
   answer->etag = fields[1];
   answer->content_type = fields[2];
   answer->content_disposition = fields[3];
-  auto [p, ec] = std::from_chars(fields[4].data(), fields[4].data() + fields[4].size(),
-                                 answer->expires_at);
+  auto [p, ec] =
+      std::from_chars(fields[4].data(), fields[4].data() + fields[4].size(), answer->expires_at);
   if (ec != std::errc()) return nullptr;
   answer->body = s;
   return answer;
@@ -262,7 +261,8 @@ void ReportCache::SubscribeLoop() {
     }
     if (stopping_) break;
     std::unique_lock lock(sub_mutex_);
-    sub_wake_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [&] { return stopping_.load(); });
+    sub_wake_.wait_for(lock, std::chrono::milliseconds(backoff_ms),
+                       [&] { return stopping_.load(); });
     backoff_ms = std::min(backoff_ms * 2, kMaxBackoffMs);
   }
 }
@@ -417,8 +417,8 @@ bool ReportCache::Ping() {
 }
 
 CacheStats ReportCache::stats() const {
-  return {hits_.load(), hot_hits_.load(), misses_.load(), computed_.load(), errors_.load(),
-          bypassed_.load()};
+  return {hits_.load(),     hot_hits_.load(), misses_.load(),
+          computed_.load(), errors_.load(),   bypassed_.load()};
 }
 
 }  // namespace vecton::api

@@ -51,19 +51,19 @@ struct CachedAnswer {
 };
 
 struct CacheStats {
-  uint64_t hits = 0;          // Redis or hot
-  uint64_t hot_hits = 0;      // of which in-process
+  uint64_t hits = 0;      // Redis or hot
+  uint64_t hot_hits = 0;  // of which in-process
   uint64_t misses = 0;
   uint64_t computed = 0;  // answers actually computed: misses minus those that joined a flight
-  uint64_t errors = 0;        // failed Redis commands / connection attempts
-  uint64_t bypassed = 0;      // lookups that skipped Redis during an outage
+  uint64_t errors = 0;    // failed Redis commands / connection attempts
+  uint64_t bypassed = 0;  // lookups that skipped Redis during an outage
 };
 
 class ReportCache {
  public:
   struct Options {
-    std::string redis_url;   // "" = no Redis (every lookup computes)
-    int ttl_seconds = 900;   // 0 = no caching
+    std::string redis_url;  // "" = no Redis (every lookup computes)
+    int ttl_seconds = 900;  // 0 = no caching
     bool hot = true;
     size_t hot_max_bytes = 64u << 20;
     int pool_size = 16;
@@ -120,16 +120,16 @@ class ReportCache {
   // Hot copies (see DESIGN).
   std::mutex hot_mutex_;
   std::atomic<bool> subscribed_{false};
-  std::unordered_map<std::string, int64_t> generation_;   // tenant -> known generation
-  std::unordered_map<std::string, uint64_t> epoch_;       // tenant -> bumps seen
-  std::unordered_map<std::string, std::unordered_map<std::string, std::shared_ptr<const CachedAnswer>>>
+  std::unordered_map<std::string, int64_t> generation_;  // tenant -> known generation
+  std::unordered_map<std::string, uint64_t> epoch_;      // tenant -> bumps seen
+  std::unordered_map<std::string,
+                     std::unordered_map<std::string, std::shared_ptr<const CachedAnswer>>>
       hot_;  // tenant -> "<gen>:<key>" -> answer
   size_t hot_bytes_ = 0;
 
   // Single flight.
   std::mutex flight_mutex_;
-  std::unordered_map<std::string, std::shared_future<std::shared_ptr<const CachedAnswer>>>
-      flights_;
+  std::unordered_map<std::string, std::shared_future<std::shared_ptr<const CachedAnswer>>> flights_;
 
   // Subscriber thread.
   std::atomic<bool> stopping_{false};

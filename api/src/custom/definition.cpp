@@ -20,8 +20,8 @@ constexpr int kMaxLimit = 1000;
 // one product will do. `key` is a grouped column of the table.
 std::string CategoryName(const std::string& key) {
   return "(SELECT cp.category_name FROM products cp WHERE cp.tenant_id = current_setting("
-         "'vecton.tenant') AND cp.category_id = " + key +
-         " AND cp.category_name IS NOT NULL LIMIT 1)";
+         "'vecton.tenant') AND cp.category_id = " +
+         key + " AND cp.category_name IS NOT NULL LIMIT 1)";
 }
 
 std::vector<SourceDef> BuildSources() {
@@ -32,7 +32,10 @@ std::vector<SourceDef> BuildSources() {
     SourceDef src{.name = "sales", .description = "orders, revenue and refunds by local day"};
     src.metrics = {
         {"orders", MetricType::kCount, "orders placed (not cancelled)", {}},
-        {"revenue", MetricType::kMoney, "order totals; under a category, the category's line values", {}},
+        {"revenue",
+         MetricType::kMoney,
+         "order totals; under a category, the category's line values",
+         {}},
         {"items_sold", MetricType::kCount, "units in those orders", {}},
         {"refunds", MetricType::kMoney, "refunds dated in the range", {}},
         {"net_revenue", MetricType::kMoney, "revenue - refunds", {"revenue", "refunds"}},
@@ -40,7 +43,10 @@ std::vector<SourceDef> BuildSources() {
         {"tax", MetricType::kMoney, "tax of the orders (order level)", {}},
         {"shipping", MetricType::kMoney, "shipping of the orders (order level)", {}},
         {"discounts", MetricType::kMoney, "discounts of the orders (order level)", {}},
-        {"cancelled_orders", MetricType::kCount, "orders placed in the range and now cancelled", {}},
+        {"cancelled_orders",
+         MetricType::kCount,
+         "orders placed in the range and now cancelled",
+         {}},
     };
     src.dimensions = {
         {"period", "the time bucket (granularity)", {"period"}},
@@ -54,39 +60,58 @@ std::vector<SourceDef> BuildSources() {
         {"country", FieldType::kString, "country of the order"},
     };
     src.tables = {
-        {.from = "daily_sales s", .tenant_col = "s.tenant_id", .day_col = "s.day",
-         .metrics = {{"orders", "sum(s.orders)"}, {"revenue", "sum(s.revenue)"},
-                     {"items_sold", "sum(s.items_sold)"}, {"refunds", "sum(s.refunds)"},
-                     {"tax", "sum(s.tax)"}, {"shipping", "sum(s.shipping)"},
+        {.from = "daily_sales s",
+         .tenant_col = "s.tenant_id",
+         .day_col = "s.day",
+         .metrics = {{"orders", "sum(s.orders)"},
+                     {"revenue", "sum(s.revenue)"},
+                     {"items_sold", "sum(s.items_sold)"},
+                     {"refunds", "sum(s.refunds)"},
+                     {"tax", "sum(s.tax)"},
+                     {"shipping", "sum(s.shipping)"},
                      {"discounts", "sum(s.discounts)"},
                      {"cancelled_orders", "sum(s.cancelled_orders)"}},
          .note = "aggregate daily_sales"},
-        {.from = "daily_category_sales s", .tenant_col = "s.tenant_id", .day_col = "s.day",
-         .metrics = {{"orders", "sum(s.orders)"}, {"revenue", "sum(s.revenue)"},
-                     {"items_sold", "sum(s.items_sold)"}, {"refunds", "sum(s.refunds)"}},
-         .dimensions = {{"category", {"s.category_id", "nullif(s.category_id, -1)",
-                                      CategoryName("s.category_id")}}},
+        {.from = "daily_category_sales s",
+         .tenant_col = "s.tenant_id",
+         .day_col = "s.day",
+         .metrics = {{"orders", "sum(s.orders)"},
+                     {"revenue", "sum(s.revenue)"},
+                     {"items_sold", "sum(s.items_sold)"},
+                     {"refunds", "sum(s.refunds)"}},
+         .dimensions = {{"category",
+                         {"s.category_id", "nullif(s.category_id, -1)",
+                          CategoryName("s.category_id")}}},
          .fields = {{"category_id", "nullif(s.category_id, -1)"}},
          .note = "aggregate daily_category_sales"},
-        {.from = "orders o", .tenant_col = "o.tenant_id", .day_col = "o.day",
+        {.from = "orders o",
+         .tenant_col = "o.tenant_id",
+         .day_col = "o.day",
          .where = "NOT o.cancelled",
-         .metrics = {{"orders", "count(*)"}, {"revenue", "sum(o.total)"},
-                     {"items_sold", "sum(o.items_sold)"}, {"tax", "sum(o.tax_total)"},
+         .metrics = {{"orders", "count(*)"},
+                     {"revenue", "sum(o.total)"},
+                     {"items_sold", "sum(o.items_sold)"},
+                     {"tax", "sum(o.tax_total)"},
                      {"shipping", "sum(o.shipping_total)"},
                      {"discounts", "sum(o.discount_total)"}},
          .dimensions = {{"channel", {"o.channel", "o.channel"}},
                         {"country", {"o.country", "o.country"}}},
          .fields = {{"channel", "o.channel"}, {"country", "o.country"}},
          .note = "fact table orders (channel and country are not in the aggregates)"},
-        {.from = "orders o JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.order_id",
-         .tenant_col = "o.tenant_id", .day_col = "o.day", .where = "NOT o.cancelled",
+        {.from =
+             "orders o JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.order_id",
+         .tenant_col = "o.tenant_id",
+         .day_col = "o.day",
+         .where = "NOT o.cancelled",
          .metrics = {{"orders", "count(DISTINCT o.order_id)"},
                      {"revenue", "sum(i.quantity * i.unit_price)"},
                      {"items_sold", "sum(i.quantity)"}},
-         .dimensions = {{"category", {"i.category_id", "i.category_id", CategoryName("i.category_id")}},
+         .dimensions = {{"category",
+                         {"i.category_id", "i.category_id", CategoryName("i.category_id")}},
                         {"channel", {"o.channel", "o.channel"}},
                         {"country", {"o.country", "o.country"}}},
-         .fields = {{"category_id", "i.category_id"}, {"channel", "o.channel"},
+         .fields = {{"category_id", "i.category_id"},
+                    {"channel", "o.channel"},
                     {"country", "o.country"}},
          .note = "fact tables orders and order_items (category by channel or country)"},
     };
@@ -117,12 +142,17 @@ std::vector<SourceDef> BuildSources() {
     src.tables = {
         {.from = "product_metrics m LEFT JOIN products p ON p.tenant_id = m.tenant_id AND "
                  "p.product_id = m.product_id",
-         .tenant_col = "m.tenant_id", .day_col = "m.day",
-         .metrics = {{"units_sold", "sum(m.units_sold)"}, {"revenue", "sum(m.revenue)"},
-                     {"orders", "sum(m.orders)"}, {"refunds", "sum(m.refunds)"}},
+         .tenant_col = "m.tenant_id",
+         .day_col = "m.day",
+         .metrics = {{"units_sold", "sum(m.units_sold)"},
+                     {"revenue", "sum(m.revenue)"},
+                     {"orders", "sum(m.orders)"},
+                     {"refunds", "sum(m.refunds)"}},
          .dimensions = {{"product", {"m.product_id", "m.product_id", "min(p.sku)", "min(p.name)"}},
                         {"category", {"p.category_id", "p.category_id", "min(p.category_name)"}}},
-         .fields = {{"product_id", "m.product_id"}, {"sku", "p.sku"}, {"name", "p.name"},
+         .fields = {{"product_id", "m.product_id"},
+                    {"sku", "p.sku"},
+                    {"name", "p.name"},
                     {"category_id", "p.category_id"}},
          .note = "aggregate product_metrics"},
     };
@@ -150,23 +180,34 @@ std::vector<SourceDef> BuildSources() {
     };
     const std::vector<std::pair<std::string, std::vector<std::string>>> dims = {
         {"country", {"c.country", "c.country"}}, {"signup_source", {"c.source", "c.source"}}};
-    const std::vector<std::pair<std::string, std::string>> fields = {
-        {"country", "c.country"}, {"signup_source", "c.source"}};
+    const std::vector<std::pair<std::string, std::string>> fields = {{"country", "c.country"},
+                                                                     {"signup_source", "c.source"}};
     src.tables = {
         {.from = "customer_days d LEFT JOIN customers c ON c.tenant_id = d.tenant_id AND "
                  "c.customer_id = d.customer_id",
-         .tenant_col = "d.tenant_id", .day_col = "d.day",
+         .tenant_col = "d.tenant_id",
+         .day_col = "d.day",
          .metrics = {{"active_customers", "count(DISTINCT d.customer_id)"},
-                     {"orders", "sum(d.orders)"}, {"revenue", "sum(d.revenue)"}},
-         .dimensions = dims, .fields = fields, .note = "aggregate customer_days"},
+                     {"orders", "sum(d.orders)"},
+                     {"revenue", "sum(d.revenue)"}},
+         .dimensions = dims,
+         .fields = fields,
+         .note = "aggregate customer_days"},
         {.from = "customer_metrics m LEFT JOIN customers c ON c.tenant_id = m.tenant_id AND "
                  "c.customer_id = m.customer_id",
-         .tenant_col = "m.tenant_id", .day_col = "m.first_order_day",
+         .tenant_col = "m.tenant_id",
+         .day_col = "m.first_order_day",
          .metrics = {{"new_customers", "count(*)"}},
-         .dimensions = dims, .fields = fields, .note = "aggregate customer_metrics"},
-        {.from = "customers c", .tenant_col = "c.tenant_id", .day_col = "c.day",
+         .dimensions = dims,
+         .fields = fields,
+         .note = "aggregate customer_metrics"},
+        {.from = "customers c",
+         .tenant_col = "c.tenant_id",
+         .day_col = "c.day",
          .metrics = {{"signups", "count(*)"}},
-         .dimensions = dims, .fields = fields, .note = "customers (one row per signup)"},
+         .dimensions = dims,
+         .fields = fields,
+         .note = "customers (one row per signup)"},
     };
     s.push_back(std::move(src));
   }
@@ -197,23 +238,31 @@ std::vector<SourceDef> BuildSources() {
         {"product", {"p.product_id", "p.product_id", "min(p.sku)", "min(p.name)"}},
         {"category", {"p.category_id", "p.category_id", "min(p.category_name)"}}};
     src.tables = {
-        {.from = "products p", .tenant_col = "p.tenant_id",
+        {.from = "products p",
+         .tenant_col = "p.tenant_id",
          .metrics = {{"products", "count(*)"},
                      {"stock_units", "sum(greatest(coalesce(p.stock_level, 0), 0))"},
-                     {"stock_value", "sum(CASE WHEN p.stock_level > 0 THEN p.stock_level * "
-                                     "p.unit_cost END)"}},
+                     {"stock_value",
+                      "sum(CASE WHEN p.stock_level > 0 THEN p.stock_level * "
+                      "p.unit_cost END)"}},
          .dimensions = dims,
-         .fields = {{"product_id", "p.product_id"}, {"sku", "p.sku"}, {"name", "p.name"},
-                    {"category_id", "p.category_id"}, {"stock_level", "p.stock_level"}},
+         .fields = {{"product_id", "p.product_id"},
+                    {"sku", "p.sku"},
+                    {"name", "p.name"},
+                    {"category_id", "p.category_id"},
+                    {"stock_level", "p.stock_level"}},
          .note = "products (the current level of each product)"},
         {.from = "daily_receipts r LEFT JOIN products p ON p.tenant_id = r.tenant_id AND "
                  "p.product_id = r.product_id",
-         .tenant_col = "r.tenant_id", .day_col = "r.day",
+         .tenant_col = "r.tenant_id",
+         .day_col = "r.day",
          .metrics = {{"received_units", "sum(r.received_units)"},
                      {"received_cost", "sum(r.received_cost)"}},
          .dimensions = {{"product", {"r.product_id", "r.product_id", "min(p.sku)", "min(p.name)"}},
                         {"category", {"p.category_id", "p.category_id", "min(p.category_name)"}}},
-         .fields = {{"product_id", "r.product_id"}, {"sku", "p.sku"}, {"name", "p.name"},
+         .fields = {{"product_id", "r.product_id"},
+                    {"sku", "p.sku"},
+                    {"name", "p.name"},
                     {"category_id", "p.category_id"}},
          .note = "aggregate daily_receipts"},
     };
@@ -231,8 +280,14 @@ std::vector<SourceDef> BuildSources() {
         {"unique_opens", MetricType::kCount, "distinct customers who opened", {}},
         {"attributed_orders", MetricType::kCount, "orders attributed to the campaign", {}},
         {"attributed_revenue", MetricType::kMoney, "their revenue", {}},
-        {"open_rate", MetricType::kRatio, "unique_opens / recipients", {"unique_opens", "recipients"}},
-        {"roi", MetricType::kRatio, "(attributed_revenue - cost) / cost", {"attributed_revenue", "cost"}},
+        {"open_rate",
+         MetricType::kRatio,
+         "unique_opens / recipients",
+         {"unique_opens", "recipients"}},
+        {"roi",
+         MetricType::kRatio,
+         "(attributed_revenue - cost) / cost",
+         {"attributed_revenue", "cost"}},
     };
     src.dimensions = {
         {"campaign", "campaign", {"campaign_id", "campaign_name"}},
@@ -244,10 +299,13 @@ std::vector<SourceDef> BuildSources() {
         {"channel", FieldType::kString, "campaign channel"},
     };
     src.tables = {
-        {.from = "campaign_metrics c", .tenant_col = "c.tenant_id",
+        {.from = "campaign_metrics c",
+         .tenant_col = "c.tenant_id",
          .instant_col = "c.first_sent_at",
-         .metrics = {{"recipients", "sum(c.recipients)"}, {"cost", "sum(c.cost)"},
-                     {"opens", "sum(c.opens)"}, {"unique_opens", "sum(c.unique_opens)"},
+         .metrics = {{"recipients", "sum(c.recipients)"},
+                     {"cost", "sum(c.cost)"},
+                     {"opens", "sum(c.opens)"},
+                     {"unique_opens", "sum(c.unique_opens)"},
                      {"attributed_orders", "sum(c.attributed_orders)"},
                      {"attributed_revenue", "sum(c.attributed_revenue)"}},
          .dimensions = {{"campaign", {"c.campaign_id", "c.campaign_id", "min(c.name)"}},
@@ -282,10 +340,14 @@ struct OpInfo {
   bool integer, string, list;
 };
 constexpr OpInfo kOps[] = {
-    {Op::kEquals, "equals", true, true, false},   {Op::kNotEquals, "not_equals", true, true, false},
-    {Op::kIn, "in", true, true, true},            {Op::kNotIn, "not_in", true, true, true},
-    {Op::kGt, "gt", true, false, false},          {Op::kGte, "gte", true, false, false},
-    {Op::kLt, "lt", true, false, false},          {Op::kLte, "lte", true, false, false},
+    {Op::kEquals, "equals", true, true, false},
+    {Op::kNotEquals, "not_equals", true, true, false},
+    {Op::kIn, "in", true, true, true},
+    {Op::kNotIn, "not_in", true, true, true},
+    {Op::kGt, "gt", true, false, false},
+    {Op::kGte, "gte", true, false, false},
+    {Op::kLt, "lt", true, false, false},
+    {Op::kLte, "lte", true, false, false},
     {Op::kContains, "contains", false, true, false},
 };
 
@@ -314,8 +376,8 @@ ApiResult<std::string> FilterValue(const JsonValue& v, FieldType type, const std
     return std::to_string(*n);
   }
   if (!v.is_string()) {
-    return Invalid(where, fmt::format("{} must be a string, got {}", where,
-                                      JsonValue::KindName(v.kind())));
+    return Invalid(
+        where, fmt::format("{} must be a string, got {}", where, JsonValue::KindName(v.kind())));
   }
   if (v.text().empty() || v.text().size() > kMaxStringBytes) {
     return Invalid(where, fmt::format("{} must be 1 to {} bytes", where, kMaxStringBytes));
@@ -386,7 +448,7 @@ const std::vector<std::string>& RelativeRangeNames() {
 }
 
 std::optional<std::pair<CivilDate, CivilDate>> ResolveRelativeRange(std::string_view name,
-                                                                     CivilDate today) {
+                                                                    CivilDate today) {
   const CivilDate month_start{today.year, today.month, 1};
   if (name == "today") return std::pair{today, today};
   if (name == "yesterday") return std::pair{today.AddDays(-1), today.AddDays(-1)};
@@ -397,7 +459,8 @@ std::optional<std::pair<CivilDate, CivilDate>> ResolveRelativeRange(std::string_
     return std::pair{today.WeekStart(), today};  // weeks start on Monday, as the buckets
   }
   if (name == "this_month") return std::pair{month_start, today};
-  if (name == "previous_month") return std::pair{month_start.AddMonths(-1), month_start.AddDays(-1)};
+  if (name == "previous_month")
+    return std::pair{month_start.AddMonths(-1), month_start.AddDays(-1)};
   if (name == "this_quarter") {
     const CivilDate q{today.year, (today.month - 1) / 3 * 3 + 1, 1};
     return std::pair{q, today};
@@ -417,9 +480,9 @@ ApiResult<Definition> ParseDefinition(std::string_view text) {
 
 ApiResult<Definition> ParseDefinition(const JsonValue& json) {
   if (!json.is_object()) return Invalid("body", "the body must be a JSON object");
-  static const std::vector<std::string> kMembers = {"name",        "source", "metrics",
-                                                    "dimensions",  "filters", "granularity",
-                                                    "range",       "sort",    "limit"};
+  static const std::vector<std::string> kMembers = {"name",       "source",  "metrics",
+                                                    "dimensions", "filters", "granularity",
+                                                    "range",      "sort",    "limit"};
   for (const auto& [key, value] : json.members()) {
     if (!Contains(kMembers, key)) {
       return Invalid(key.substr(0, 64), fmt::format("unknown member '{}' (allowed: {})",
@@ -451,23 +514,26 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
                    std::vector<std::string>& out) -> std::optional<ApiError> {
     const JsonValue* v = json.Find(member);
     if (!v) {
-      if (required) return Invalid(member, fmt::format("{} is required (allowed: {})", member, Names(defs)));
+      if (required)
+        return Invalid(member, fmt::format("{} is required (allowed: {})", member, Names(defs)));
       return std::nullopt;
     }
     if (!v->is_array() || (required && v->items().empty()) || v->items().size() > 20) {
-      return Invalid(member, fmt::format("{} must be a list of 1 to 20 names (allowed: {})",
-                                         member, Names(defs)));
+      return Invalid(member, fmt::format("{} must be a list of 1 to 20 names (allowed: {})", member,
+                                         Names(defs)));
     }
     for (size_t i = 0; i < v->items().size(); ++i) {
       const JsonValue& item = v->items()[i];
       const std::string where = fmt::format("{}[{}]", member, i);
-      bool known = item.is_string() &&
-                   std::any_of(defs.begin(), defs.end(), [&](const auto& def) { return def.name == item.text(); });
+      bool known = item.is_string() && std::any_of(defs.begin(), defs.end(), [&](const auto& def) {
+                     return def.name == item.text();
+                   });
       if (!known) {
-        return Invalid(where, fmt::format("unknown {} '{}' for source {} (allowed: {})",
-                                          std::string(member).substr(0, std::string(member).size() - 1),
-                                          item.is_string() ? item.text().substr(0, 64) : "?",
-                                          src->name, Names(defs)));
+        return Invalid(where,
+                       fmt::format("unknown {} '{}' for source {} (allowed: {})",
+                                   std::string(member).substr(0, std::string(member).size() - 1),
+                                   item.is_string() ? item.text().substr(0, 64) : "?", src->name,
+                                   Names(defs)));
       }
       if (Contains(out, item.text())) {
         return Invalid(where, fmt::format("{} '{}' is listed twice", member, item.text()));
@@ -490,8 +556,9 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
       if (!f.is_object()) return Invalid(where, where + " must be an object {field, op, value}");
       for (const auto& [key, value] : f.members()) {
         if (key != "field" && key != "op" && key != "value") {
-          return Invalid(where, fmt::format("{} has an unknown member '{}' (allowed: field, op, value)",
-                                            where, key.substr(0, 64)));
+          return Invalid(
+              where, fmt::format("{} has an unknown member '{}' (allowed: field, op, value)", where,
+                                 key.substr(0, 64)));
         }
       }
       const JsonValue* field = f.Find("field");
@@ -516,24 +583,27 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
       }
       const std::string allowed_ops = OpsFor(def->type);
       if (!info) {
-        return Invalid(where + ".op", fmt::format("unknown operator '{}' (allowed for {}: {})",
-                                                  op && op->is_string() ? op->text().substr(0, 64) : "?",
-                                                  def->name, allowed_ops));
+        return Invalid(where + ".op",
+                       fmt::format("unknown operator '{}' (allowed for {}: {})",
+                                   op && op->is_string() ? op->text().substr(0, 64) : "?",
+                                   def->name, allowed_ops));
       }
       if (!(def->type == FieldType::kInteger ? info->integer : info->string)) {
-        return Invalid(where + ".op",
-                       fmt::format("operator {} does not apply to {} (a {}; allowed: {})", info->name,
-                                   def->name, def->type == FieldType::kInteger ? "integer" : "string",
-                                   allowed_ops));
+        return Invalid(
+            where + ".op",
+            fmt::format("operator {} does not apply to {} (a {}; allowed: {})", info->name,
+                        def->name, def->type == FieldType::kInteger ? "integer" : "string",
+                        allowed_ops));
       }
       filter.op = info->op;
       const JsonValue* value = f.Find("value");
       const std::string vwhere = where + ".value";
       if (!value) return Invalid(vwhere, vwhere + " is required");
       if (info->list) {
-        if (!value->is_array() || value->items().empty() || value->items().size() > kMaxListValues) {
-          return Invalid(vwhere, fmt::format("{} takes a list of 1 to {} values", info->name,
-                                             kMaxListValues));
+        if (!value->is_array() || value->items().empty() ||
+            value->items().size() > kMaxListValues) {
+          return Invalid(
+              vwhere, fmt::format("{} takes a list of 1 to {} values", info->name, kMaxListValues));
         }
         for (size_t k = 0; k < value->items().size(); ++k) {
           auto v = FilterValue(value->items()[k], def->type, fmt::format("{}[{}]", vwhere, k));
@@ -542,7 +612,8 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
         }
       } else {
         if (value->is_array()) {
-          return Invalid(vwhere, fmt::format("{} takes one value, not a list (use in / not_in)", info->name));
+          return Invalid(
+              vwhere, fmt::format("{} takes one value, not a list (use in / not_in)", info->name));
         }
         auto v = FilterValue(*value, def->type, vwhere);
         if (auto* e = std::get_if<ApiError>(&v)) return *e;
@@ -555,10 +626,14 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
   // granularity: daily or coarser (the aggregates behind custom reports are daily).
   if (const JsonValue* g = json.Find("granularity")) {
     const std::string t = g->is_string() ? g->text() : "";
-    if (t == "daily") d.granularity = Granularity::kDaily;
-    else if (t == "weekly") d.granularity = Granularity::kWeekly;
-    else if (t == "monthly") d.granularity = Granularity::kMonthly;
-    else return Invalid("granularity", "granularity must be one of daily, weekly, monthly");
+    if (t == "daily")
+      d.granularity = Granularity::kDaily;
+    else if (t == "weekly")
+      d.granularity = Granularity::kWeekly;
+    else if (t == "monthly")
+      d.granularity = Granularity::kMonthly;
+    else
+      return Invalid("granularity", "granularity must be one of daily, weekly, monthly");
   }
 
   // range: a relative name or {"from", "to"} dates; default last_30_days.
@@ -567,21 +642,25 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
     const std::string allowed = Join(RelativeRangeNames()) + ", or {\"from\": date, \"to\": date}";
     if (r->is_string()) {
       if (!Contains(RelativeRangeNames(), r->text())) {
-        return Invalid("range", fmt::format("unknown range '{}' (allowed: {})", r->text().substr(0, 64), allowed));
+        return Invalid("range", fmt::format("unknown range '{}' (allowed: {})",
+                                            r->text().substr(0, 64), allowed));
       }
       d.range.relative = r->text();
     } else if (r->is_object()) {
       const JsonValue* from = r->Find("from");
       const JsonValue* to = r->Find("to");
       if (r->members().size() != 2 || !from || !to || !from->is_string() || !to->is_string()) {
-        return Invalid("range", "range must be {\"from\": \"2026-11-01\", \"to\": \"2026-11-30\"} or one of " + Join(RelativeRangeNames()));
+        return Invalid(
+            "range", "range must be {\"from\": \"2026-11-01\", \"to\": \"2026-11-30\"} or one of " +
+                         Join(RelativeRangeNames()));
       }
       Result<CivilDate> f = CivilDate::Parse(from->text());
       Result<CivilDate> t = CivilDate::Parse(to->text());
       if (!f) return Invalid("range.from", "range.from must be a date (2026-11-01): " + f.error());
       if (!t) return Invalid("range.to", "range.to must be a date (2026-11-30): " + t.error());
       if (*t < *f) return Invalid("range.from", "range.from must not be after range.to");
-      if (t->ToDays() - f->ToDays() >= 3660) return Invalid("range", "the range may span at most 3660 days");
+      if (t->ToDays() - f->ToDays() >= 3660)
+        return Invalid("range", "the range may span at most 3660 days");
       d.range.relative.clear();
       d.range.from = *f;
       d.range.to = *t;
@@ -595,9 +674,11 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
     std::string key = s->is_string() ? s->text() : "";
     std::string bare = !key.empty() && key[0] == '-' ? key.substr(1) : key;
     if (!Contains(d.metrics, bare) && !Contains(d.dimensions, bare)) {
-      return Invalid("sort", fmt::format("sort must be one of the report's metrics or dimensions "
-                                         "({}), '-' prefix for descending",
-                                         Join(d.metrics) + (d.dimensions.empty() ? "" : ", " + Join(d.dimensions))));
+      return Invalid(
+          "sort",
+          fmt::format("sort must be one of the report's metrics or dimensions "
+                      "({}), '-' prefix for descending",
+                      Join(d.metrics) + (d.dimensions.empty() ? "" : ", " + Join(d.dimensions))));
     }
     d.sort = key;
   }
@@ -629,16 +710,17 @@ ApiResult<Definition> ParseDefinition(const JsonValue& json) {
       return out.empty() ? std::string("none") : out;
     };
     return Invalid(fmt::format("metrics[{}]", i),
-                   fmt::format("impossible combination: metric {} of source {} cannot be combined "
-                               "with dimensions [{}] and filter fields [{}] (with {}, dimensions "
-                               "allowed: {}; filter fields allowed: {}; not every pair of them)",
-                               d.metrics[i], src->name, Join(d.dimensions),
-                               [&] {
-                                 std::vector<std::string> f;
-                                 for (const auto& x : d.filters) f.push_back(x.field);
-                                 return Join(f);
-                               }(),
-                               d.metrics[i], list(dims), list(fields)));
+                   fmt::format(
+                       "impossible combination: metric {} of source {} cannot be combined "
+                       "with dimensions [{}] and filter fields [{}] (with {}, dimensions "
+                       "allowed: {}; filter fields allowed: {}; not every pair of them)",
+                       d.metrics[i], src->name, Join(d.dimensions),
+                       [&] {
+                         std::vector<std::string> f;
+                         for (const auto& x : d.filters) f.push_back(x.field);
+                         return Join(f);
+                       }(),
+                       d.metrics[i], list(dims), list(fields)));
   }
   return d;
 }
@@ -663,7 +745,10 @@ std::string DefinitionJson(const Definition& d) {
     }
     w.BeginObject().Key("field").String(f.field).Key("op").String(OpName(f.op)).Key("value");
     auto value = [&](const std::string& v) {
-      if (integer) w.Raw(v); else w.String(v);
+      if (integer)
+        w.Raw(v);
+      else
+        w.String(v);
     };
     if (f.op == Op::kIn || f.op == Op::kNotIn) {
       w.BeginArray();
@@ -675,12 +760,18 @@ std::string DefinitionJson(const Definition& d) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("granularity").String(d.granularity == Granularity::kWeekly    ? "weekly"
-                              : d.granularity == Granularity::kMonthly ? "monthly"
-                                                                       : "daily");
+  w.Key("granularity")
+      .String(d.granularity == Granularity::kWeekly    ? "weekly"
+              : d.granularity == Granularity::kMonthly ? "monthly"
+                                                       : "daily");
   w.Key("range");
   if (d.range.relative.empty()) {
-    w.BeginObject().Key("from").String(d.range.from.ToString()).Key("to").String(d.range.to.ToString()).EndObject();
+    w.BeginObject()
+        .Key("from")
+        .String(d.range.from.ToString())
+        .Key("to")
+        .String(d.range.to.ToString())
+        .EndObject();
   } else {
     w.String(d.range.relative);
   }
@@ -700,7 +791,9 @@ void WriteCatalog(JsonWriter& out) {
     out.Key("metrics").BeginArray();
     for (const MetricDef& m : src.metrics) {
       out.BeginObject().Key("name").String(m.name).Key("type").String(
-          m.type == MetricType::kCount ? "integer" : m.type == MetricType::kMoney ? "money" : "ratio");
+          m.type == MetricType::kCount   ? "integer"
+          : m.type == MetricType::kMoney ? "money"
+                                         : "ratio");
       out.Key("description").String(m.description).EndObject();
     }
     out.EndArray();
@@ -714,9 +807,13 @@ void WriteCatalog(JsonWriter& out) {
     out.EndArray();
     out.Key("fields").BeginArray();
     for (const FieldDef& f : src.fields) {
-      out.BeginObject().Key("name").String(f.name)
-          .Key("type").String(f.type == FieldType::kInteger ? "integer" : "string")
-          .Key("description").String(f.description);
+      out.BeginObject()
+          .Key("name")
+          .String(f.name)
+          .Key("type")
+          .String(f.type == FieldType::kInteger ? "integer" : "string")
+          .Key("description")
+          .String(f.description);
       out.Key("operators").BeginArray();
       for (const OpInfo& o : kOps) {
         if (f.type == FieldType::kInteger ? o.integer : o.string) out.String(o.name);
@@ -749,8 +846,7 @@ void WriteCatalog(JsonWriter& out) {
   out.EndArray();
   out.Key("operators").BeginArray();
   for (const OpInfo& o : kOps) {
-    out.BeginObject().Key("name").String(o.name)
-        .Key("types").BeginArray();
+    out.BeginObject().Key("name").String(o.name).Key("types").BeginArray();
     if (o.integer) out.String("integer");
     if (o.string) out.String("string");
     out.EndArray().Key("value").String(o.list ? "list" : "single").EndObject();
@@ -759,7 +855,12 @@ void WriteCatalog(JsonWriter& out) {
   out.Key("ranges").BeginArray();
   for (const auto& r : RelativeRangeNames()) out.String(r);
   out.EndArray();
-  out.Key("granularities").BeginArray().String("daily").String("weekly").String("monthly").EndArray();
+  out.Key("granularities")
+      .BeginArray()
+      .String("daily")
+      .String("weekly")
+      .String("monthly")
+      .EndArray();
   out.EndObject();
 }
 

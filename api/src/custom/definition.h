@@ -75,7 +75,7 @@ const std::vector<std::string>& RelativeRangeNames();
 // "this_*" ranges end today; "previous_*" and "last_N_days" are whole periods ("last_7_days"
 // is the 7 days ending today).
 std::optional<std::pair<CivilDate, CivilDate>> ResolveRelativeRange(std::string_view name,
-                                                                     CivilDate today);
+                                                                    CivilDate today);
 
 std::string_view OpName(Op op);
 
@@ -101,15 +101,15 @@ struct FieldDef {
   std::string description;
 };
 struct TableDef {
-  std::string from;        // "daily_sales s" (and joins); aliases used by the expressions
-  std::string tenant_col;  // "s.tenant_id"
-  std::string day_col;     // "s.day" (a local date), or "" when the table has no time axis
-  std::string instant_col; // "c.first_sent_at": range by instants instead of days, no period
-  std::string where;       // extra fixed condition ("NOT o.cancelled"), or ""
-  std::vector<std::pair<std::string, std::string>> metrics;     // name -> aggregate expression
+  std::string from;         // "daily_sales s" (and joins); aliases used by the expressions
+  std::string tenant_col;   // "s.tenant_id"
+  std::string day_col;      // "s.day" (a local date), or "" when the table has no time axis
+  std::string instant_col;  // "c.first_sent_at": range by instants instead of days, no period
+  std::string where;        // extra fixed condition ("NOT o.cancelled"), or ""
+  std::vector<std::pair<std::string, std::string>> metrics;  // name -> aggregate expression
   std::vector<std::pair<std::string, std::vector<std::string>>> dimensions;  // name -> column exprs
-  std::vector<std::pair<std::string, std::string>> fields;      // name -> column expression
-  std::string note;        // why this table exists, for docs and errors ("fact table: ...")
+  std::vector<std::pair<std::string, std::string>> fields;  // name -> column expression
+  std::string note;  // why this table exists, for docs and errors ("fact table: ...")
 };
 struct SourceDef {
   std::string name;

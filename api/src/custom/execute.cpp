@@ -78,7 +78,8 @@ Query BuildQuery(const SourceDef& src, const TableDef& t, const Definition& d,
   std::vector<std::string> select, group;
   const bool period = grouped && std::find(d.dimensions.begin(), d.dimensions.end(), "period") !=
                                      d.dimensions.end();
-  std::string where = fmt::format("{0} = $1 AND {0} = current_setting('vecton.tenant')", t.tenant_col);
+  std::string where =
+      fmt::format("{0} = $1 AND {0} = current_setting('vecton.tenant')", t.tenant_col);
   if (!t.day_col.empty()) {
     where += fmt::format(" AND {} BETWEEN $2::date AND $3::date", t.day_col);
     q.params.push_back(reports::DateParam(req.range.first_day));
@@ -106,16 +107,34 @@ Query BuildQuery(const SourceDef& src, const TableDef& t, const Definition& d,
     };
     std::string cond;
     switch (f.op) {
-      case Op::kEquals: cond = fmt::format("{} = {}", expr, param(f.values[0])); break;
-      case Op::kNotEquals: cond = fmt::format("{} IS DISTINCT FROM {}", expr, param(f.values[0])); break;
-      case Op::kIn: cond = fmt::format("{} IN ({})", expr, list()); break;
-      case Op::kNotIn: cond = fmt::format("({0} IS NULL OR {0} NOT IN ({1}))", expr, list()); break;
-      case Op::kGt: cond = fmt::format("{} > {}", expr, param(f.values[0])); break;
-      case Op::kGte: cond = fmt::format("{} >= {}", expr, param(f.values[0])); break;
-      case Op::kLt: cond = fmt::format("{} < {}", expr, param(f.values[0])); break;
-      case Op::kLte: cond = fmt::format("{} <= {}", expr, param(f.values[0])); break;
+      case Op::kEquals:
+        cond = fmt::format("{} = {}", expr, param(f.values[0]));
+        break;
+      case Op::kNotEquals:
+        cond = fmt::format("{} IS DISTINCT FROM {}", expr, param(f.values[0]));
+        break;
+      case Op::kIn:
+        cond = fmt::format("{} IN ({})", expr, list());
+        break;
+      case Op::kNotIn:
+        cond = fmt::format("({0} IS NULL OR {0} NOT IN ({1}))", expr, list());
+        break;
+      case Op::kGt:
+        cond = fmt::format("{} > {}", expr, param(f.values[0]));
+        break;
+      case Op::kGte:
+        cond = fmt::format("{} >= {}", expr, param(f.values[0]));
+        break;
+      case Op::kLt:
+        cond = fmt::format("{} < {}", expr, param(f.values[0]));
+        break;
+      case Op::kLte:
+        cond = fmt::format("{} <= {}", expr, param(f.values[0]));
+        break;
       // strpos, not LIKE: the value's % and _ are not patterns.
-      case Op::kContains: cond = fmt::format("strpos(lower({}), lower({})) > 0", expr, param(f.values[0])); break;
+      case Op::kContains:
+        cond = fmt::format("strpos(lower({}), lower({})) > 0", expr, param(f.values[0]));
+        break;
     }
     where += " AND " + cond;
   }
@@ -150,25 +169,37 @@ Cell ReadCell(const pqxx::field& f, CellKind kind) {
     return c;  // a sum over no rows is 0
   }
   switch (kind) {
-    case CellKind::kText: c.text = f.c_str(); break;
-    case CellKind::kInteger: c.integer = reports::ReadInt(f); break;
-    case CellKind::kMoney: c.money = reports::ReadMoney(f); break;
-    case CellKind::kRatio: c.ratio = f.as<double>(); break;
+    case CellKind::kText:
+      c.text = f.c_str();
+      break;
+    case CellKind::kInteger:
+      c.integer = reports::ReadInt(f);
+      break;
+    case CellKind::kMoney:
+      c.money = reports::ReadMoney(f);
+      break;
+    case CellKind::kRatio:
+      c.ratio = f.as<double>();
+      break;
   }
   return c;
 }
 
 CellKind KindOf(MetricType t) {
   switch (t) {
-    case MetricType::kCount: return CellKind::kInteger;
-    case MetricType::kMoney: return CellKind::kMoney;
-    case MetricType::kRatio: return CellKind::kRatio;
+    case MetricType::kCount:
+      return CellKind::kInteger;
+    case MetricType::kMoney:
+      return CellKind::kMoney;
+    case MetricType::kRatio:
+      return CellKind::kRatio;
   }
   return CellKind::kInteger;
 }
 
 // The value of `metric` from the summed bases.
-Cell Derive(const SourceDef& src, const std::string& metric, const std::map<std::string, Cell>& base) {
+Cell Derive(const SourceDef& src, const std::string& metric,
+            const std::map<std::string, Cell>& base) {
   const MetricDef& m = Metric(src, metric);
   auto get = [&](const std::string& n) {
     auto it = base.find(n);
@@ -198,10 +229,14 @@ Cell Derive(const SourceDef& src, const std::string& metric, const std::map<std:
 int Compare(const Column& col, const Cell& a, const Cell& b) {
   if (a.null != b.null) return a.null ? 1 : -1;  // nulls last
   switch (col.kind) {
-    case CellKind::kText: return a.text.compare(b.text);
-    case CellKind::kInteger: return a.integer < b.integer ? -1 : a.integer > b.integer;
-    case CellKind::kMoney: return a.money.units() < b.money.units() ? -1 : a.money.units() > b.money.units();
-    case CellKind::kRatio: return a.ratio < b.ratio ? -1 : a.ratio > b.ratio;
+    case CellKind::kText:
+      return a.text.compare(b.text);
+    case CellKind::kInteger:
+      return a.integer < b.integer ? -1 : a.integer > b.integer;
+    case CellKind::kMoney:
+      return a.money.units() < b.money.units() ? -1 : a.money.units() > b.money.units();
+    case CellKind::kRatio:
+      return a.ratio < b.ratio ? -1 : a.ratio > b.ratio;
   }
   return 0;
 }
@@ -226,13 +261,15 @@ CustomResult RunCustomReport(pqxx::transaction_base& tx, const Definition& d,
       }
     }
     if (!table) throw std::logic_error("custom report: no table for validated metric " + metric);
-    auto it = std::find_if(plan.begin(), plan.end(), [&](const auto& p) { return p.first == table; });
+    auto it =
+        std::find_if(plan.begin(), plan.end(), [&](const auto& p) { return p.first == table; });
     if (it == plan.end()) {
       plan.push_back({table, {}});
       it = plan.end() - 1;
     }
     for (const std::string& b : bases) {
-      if (std::find(it->second.begin(), it->second.end(), b) == it->second.end()) it->second.push_back(b);
+      if (std::find(it->second.begin(), it->second.end(), b) == it->second.end())
+        it->second.push_back(b);
     }
   }
   auto base_kind = [&](const std::string& b) { return KindOf(Metric(src, b).type); };
@@ -242,7 +279,8 @@ CustomResult RunCustomReport(pqxx::transaction_base& tx, const Definition& d,
   size_t dim_columns = 0;
   for (const std::string& dim : d.dimensions) {
     for (const std::string& c : Dimension(src, dim).columns) {
-      result.columns.push_back({c, c == "category_id" ? CellKind::kInteger : CellKind::kText, false});
+      result.columns.push_back(
+          {c, c == "category_id" ? CellKind::kInteger : CellKind::kText, false});
       ++dim_columns;
     }
   }
@@ -334,7 +372,8 @@ CustomResult RunCustomReport(pqxx::transaction_base& tx, const Definition& d,
   for (const auto& [table, metrics] : plan) {
     Query q = BuildQuery(src, *table, d, metrics, false, req, unit);
     pqxx::row row = tx.exec_params1(q.sql, pqxx::prepare::make_dynamic_params(q.params));
-    for (size_t i = 0; i < metrics.size(); ++i) totals[metrics[i]] = ReadCell(row[static_cast<int>(i)], base_kind(metrics[i]));
+    for (size_t i = 0; i < metrics.size(); ++i)
+      totals[metrics[i]] = ReadCell(row[static_cast<int>(i)], base_kind(metrics[i]));
   }
   for (const std::string& metric : d.metrics) result.totals.push_back(Derive(src, metric, totals));
   return result;
@@ -343,10 +382,14 @@ CustomResult RunCustomReport(pqxx::transaction_base& tx, const Definition& d,
 std::string CellText(const Column& column, const Cell& cell) {
   if (cell.null) return "";
   switch (column.kind) {
-    case CellKind::kText: return cell.text;
-    case CellKind::kInteger: return std::to_string(cell.integer);
-    case CellKind::kMoney: return reports::MoneyCell(cell.money);
-    case CellKind::kRatio: return reports::RatioCell(cell.ratio);
+    case CellKind::kText:
+      return cell.text;
+    case CellKind::kInteger:
+      return std::to_string(cell.integer);
+    case CellKind::kMoney:
+      return reports::MoneyCell(cell.money);
+    case CellKind::kRatio:
+      return reports::RatioCell(cell.ratio);
   }
   return "";
 }
@@ -358,18 +401,30 @@ void WriteCell(JsonWriter& out, const Column& column, const Cell& cell) {
     return;
   }
   switch (column.kind) {
-    case CellKind::kText: out.String(cell.text); break;
-    case CellKind::kInteger: out.Int(cell.integer); break;
-    case CellKind::kMoney: out.Money(cell.money); break;
-    case CellKind::kRatio: out.Double(cell.ratio); break;
+    case CellKind::kText:
+      out.String(cell.text);
+      break;
+    case CellKind::kInteger:
+      out.Int(cell.integer);
+      break;
+    case CellKind::kMoney:
+      out.Money(cell.money);
+      break;
+    case CellKind::kRatio:
+      out.Double(cell.ratio);
+      break;
   }
 }
 std::string_view KindName(CellKind k) {
   switch (k) {
-    case CellKind::kText: return "string";
-    case CellKind::kInteger: return "integer";
-    case CellKind::kMoney: return "money";
-    case CellKind::kRatio: return "ratio";
+    case CellKind::kText:
+      return "string";
+    case CellKind::kInteger:
+      return "integer";
+    case CellKind::kMoney:
+      return "money";
+    case CellKind::kRatio:
+      return "ratio";
   }
   return "string";
 }
@@ -379,8 +434,14 @@ void WriteCustomData(JsonWriter& out, const Definition& d, const CustomResult& r
   out.BeginObject();
   out.Key("columns").BeginArray();
   for (const Column& c : r.columns) {
-    out.BeginObject().Key("name").String(c.name).Key("type").String(KindName(c.kind))
-        .Key("metric").Bool(c.is_metric).EndObject();
+    out.BeginObject()
+        .Key("name")
+        .String(c.name)
+        .Key("type")
+        .String(KindName(c.kind))
+        .Key("metric")
+        .Bool(c.is_metric)
+        .EndObject();
   }
   out.EndArray();
   out.Key("totals").BeginObject();

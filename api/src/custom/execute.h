@@ -12,10 +12,9 @@
 #pragma once
 
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "custom/definition.h"
 #include "reports/report.h"
@@ -40,11 +39,11 @@ struct Column {
 };
 
 struct CustomResult {
-  std::vector<Column> columns;            // dimension columns, then metrics
-  std::vector<std::vector<Cell>> rows;    // sorted, at most definition.limit
-  int64_t total_rows = 0;                 // before the limit
-  std::vector<Cell> totals;               // one per metric, in definition order
-  bool series = false;                    // the only dimension is period (zero-filled)
+  std::vector<Column> columns;          // dimension columns, then metrics
+  std::vector<std::vector<Cell>> rows;  // sorted, at most definition.limit
+  int64_t total_rows = 0;               // before the limit
+  std::vector<Cell> totals;             // one per metric, in definition order
+  bool series = false;                  // the only dimension is period (zero-filled)
 };
 
 CustomResult RunCustomReport(pqxx::transaction_base& tx, const Definition& definition,

@@ -32,11 +32,13 @@ struct Route {
 
 // Parameters of the list/series reports (api.md "Endpoints").
 ParamRules SalesRules() {
-  return {.range = true, .granularity = true, .category_id = true, .compare = true,
-          .format = true};
+  return {.range = true, .granularity = true, .category_id = true, .compare = true, .format = true};
 }
 ParamRules ProductsRules() {
-  return {.range = true, .category_id = true, .paging = true, .format = true,
+  return {.range = true,
+          .category_id = true,
+          .paging = true,
+          .format = true,
           .sort_keys = &ProductSortKeys()};
 }
 ParamRules CustomersRules() {
@@ -148,11 +150,16 @@ CustomRoute MatchCustom(const std::string& path, std::string& id) {
 
 std::string_view CustomLabel(CustomRoute r) {
   switch (r) {
-    case kCatalog: return "/api/reports/catalog";
-    case kReportList: return "/api/reports";
-    case kSavedReport: return "/api/reports/{id}";
-    case kSavedExport: return "/api/reports/{id}/export";
-    case kNoCustom: break;
+    case kCatalog:
+      return "/api/reports/catalog";
+    case kReportList:
+      return "/api/reports";
+    case kSavedReport:
+      return "/api/reports/{id}";
+    case kSavedExport:
+      return "/api/reports/{id}/export";
+    case kNoCustom:
+      break;
   }
   return "unmatched";
 }
@@ -176,10 +183,14 @@ void WriteEnvelopeHead(JsonWriter& w, const TenantInfo& tenant, const ParsedPara
   w.Key("currency").String(tenant.currency);
   w.Key("timezone").String(tenant.zone->name());
   if (params) {
-    w.Key("range").BeginObject()
-        .Key("from").String(params->from_text)
-        .Key("to").String(params->to_text)
-        .Key("granularity").String(GranularityName(granularity))
+    w.Key("range")
+        .BeginObject()
+        .Key("from")
+        .String(params->from_text)
+        .Key("to")
+        .String(params->to_text)
+        .Key("granularity")
+        .String(GranularityName(granularity))
         .EndObject();
   }
   w.Key("generated_at").String(FormatUtcSeconds(Now()));
@@ -232,7 +243,8 @@ std::string BuiltInPdf(const std::string& title, const TenantInfo& tenant,
   }
   // Chart: revenue-like column over periods (line) or over the first rows (bars).
   size_t value = n;
-  for (const char* preferred : {"revenue", "attributed_revenue", "new_customers", "stock_level", "recipients"}) {
+  for (const char* preferred :
+       {"revenue", "attributed_revenue", "new_customers", "stock_level", "recipients"}) {
     for (size_t c = 0; c < n && value == n; ++c) {
       if (csv.header[c] == preferred && r.numeric[c]) value = c;
     }
@@ -250,7 +262,8 @@ std::string BuiltInPdf(const std::string& title, const TenantInfo& tenant,
     r.chart_title = csv.header[value] + (series ? " by period" : " (first rows)");
     for (size_t i = 0; i < csv.rows.size() && (series || i < 25); ++i) {
       r.chart_labels.push_back(csv.rows[i][label]);
-      r.chart_values.push_back(IsNumberCell(csv.rows[i][value]) ? std::strtod(csv.rows[i][value].c_str(), nullptr) : 0);
+      r.chart_values.push_back(
+          IsNumberCell(csv.rows[i][value]) ? std::strtod(csv.rows[i][value].c_str(), nullptr) : 0);
     }
   }
   return pdf::RenderPdf(r);
@@ -278,7 +291,9 @@ std::string CustomPdf(const custom::Definition& d, const TenantInfo& tenant,
   if (first_metric > 0 && !result.rows.empty()) {
     // The label of a row: its dimension columns' labels (name over id where both exist).
     r.chart = result.series ? pdf::ChartKind::kLine : pdf::ChartKind::kBar;
-    r.chart_title = d.metrics[0] + (result.series ? " by " + std::string(GranularityName(d.granularity)) + " period" : "");
+    r.chart_title =
+        d.metrics[0] +
+        (result.series ? " by " + std::string(GranularityName(d.granularity)) + " period" : "");
     for (size_t i = 0; i < result.rows.size() && (result.series || i < 25); ++i) {
       std::string label;
       for (size_t c = 0; c < first_metric; ++c) {
@@ -291,7 +306,8 @@ std::string CustomPdf(const custom::Definition& d, const TenantInfo& tenant,
       r.chart_labels.push_back(label);
       const custom::Cell& v = result.rows[i][first_metric];
       const custom::CellKind k = result.columns[first_metric].kind;
-      r.chart_values.push_back(k == custom::CellKind::kMoney ? static_cast<double>(v.money.units()) / 1e4
+      r.chart_values.push_back(k == custom::CellKind::kMoney
+                                   ? static_cast<double>(v.money.units()) / 1e4
                                : k == custom::CellKind::kRatio ? v.ratio
                                                                : static_cast<double>(v.integer));
     }
@@ -304,7 +320,8 @@ HttpResponse FromCache(const HttpRequest& request, const ReportCache::Lookup& lo
                        std::string& cache_state) {
   const CachedAnswer& answer = *lookup.answer;
   cache_state = lookup.hit ? "hit" : "miss";
-  int64_t max_age = std::max<int64_t>(0, answer.expires_at - static_cast<int64_t>(std::time(nullptr)));
+  int64_t max_age =
+      std::max<int64_t>(0, answer.expires_at - static_cast<int64_t>(std::time(nullptr)));
   HttpResponse r;
   r.headers = {{"ETag", answer.etag},
                {"Cache-Control", fmt::format("private, max-age={}", max_age)},
@@ -327,8 +344,10 @@ std::string FileSlug(std::string_view name) {
   std::string out;
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (ok) out += c;
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (ok)
+      out += c;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out.empty() ? "report" : out.substr(0, 60);
@@ -352,7 +371,8 @@ HttpResponse Handler::Handle(const HttpRequest& request) {
   } catch (const StorageUnavailable& e) {
     metrics_.CountDbError();
     Log(LogLevel::kWarn, "database unavailable", {{"route", route}, {"error", e.what()}});
-    response = ErrorResponse({ErrorKind::kUnavailable, "the database is unavailable, retry later", ""});
+    response =
+        ErrorResponse({ErrorKind::kUnavailable, "the database is unavailable, retry later", ""});
   } catch (const StorageError& e) {
     metrics_.CountDbError();
     Log(LogLevel::kError, "database error", {{"route", route}, {"error", e.what()}});
@@ -361,8 +381,7 @@ HttpResponse Handler::Handle(const HttpRequest& request) {
     Log(LogLevel::kError, "unexpected error", {{"route", route}, {"error", e.what()}});
     response = ErrorResponse({ErrorKind::kInternal, "internal error", ""});
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.ObserveRequest(route, response.status, seconds);
   if (route != "/api/metrics" && route != "/api/health") {
     std::string status = std::to_string(response.status);
@@ -393,10 +412,9 @@ HttpResponse Handler::Dispatch(const HttpRequest& request, std::string& route_la
       it == routes.end() ? MatchCustom(request.path, report_id) : kNoCustom;
   if (custom_route != kNoCustom) {
     route_label = CustomLabel(custom_route);
-    const bool allowed =
-        request.method == "GET" ||
-        (custom_route == kReportList && request.method == "POST") ||
-        (custom_route == kSavedReport && request.method == "DELETE");
+    const bool allowed = request.method == "GET" ||
+                         (custom_route == kReportList && request.method == "POST") ||
+                         (custom_route == kSavedReport && request.method == "DELETE");
     if (!allowed) {
       return MethodNotAllowed(route_label, custom_route == kReportList    ? "GET, POST"
                                            : custom_route == kSavedReport ? "GET, DELETE"
@@ -413,16 +431,17 @@ HttpResponse Handler::Dispatch(const HttpRequest& request, std::string& route_la
     return DispatchCustom(request, custom_route, report_id, std::get<TenantInfo>(who), cache_state);
   }
   if (it == routes.end()) {
-    bool export_path = request.path.starts_with("/api/reports/") &&
-                       request.path.ends_with("/export");
-    return ErrorResponse({ErrorKind::kNotFound,
-                          export_path ? "unknown report" : "no such route: " + request.path.substr(0, 200), ""});
+    bool export_path =
+        request.path.starts_with("/api/reports/") && request.path.ends_with("/export");
+    return ErrorResponse(
+        {ErrorKind::kNotFound,
+         export_path ? "unknown report" : "no such route: " + request.path.substr(0, 200), ""});
   }
   const Route& route = *it;
   route_label = DisplayRoute(route);
   if (request.method != "GET") {
-    return ErrorResponse({ErrorKind::kMethodNotAllowed,
-                          fmt::format("{} allows GET only", route_label), ""});
+    return ErrorResponse(
+        {ErrorKind::kMethodNotAllowed, fmt::format("{} allows GET only", route_label), ""});
   }
 
   // 2. Routes without a tenant.
@@ -440,9 +459,12 @@ HttpResponse Handler::Dispatch(const HttpRequest& request, std::string& route_la
           !cache_.configured() ? "not_configured" : (cache_.Ping() ? "ok" : "unreachable");
       JsonWriter w;
       w.BeginObject()
-          .Key("status").String(pg ? "ready" : "unavailable")
-          .Key("postgresql").String(pg ? "ok" : "unreachable")
-          .Key("redis").String(redis)
+          .Key("status")
+          .String(pg ? "ready" : "unavailable")
+          .Key("postgresql")
+          .String(pg ? "ok" : "unreachable")
+          .Key("redis")
+          .String(redis)
           .EndObject();
       HttpResponse r = Json(pg ? 200 : 503, w.Take());
       if (!pg) r.headers.emplace_back("Retry-After", "5");
@@ -478,10 +500,14 @@ HttpResponse Handler::Dispatch(const HttpRequest& request, std::string& route_la
     w.Key("tenant").String(tenant.id);
     w.Key("currency").String(tenant.currency);
     w.Key("timezone").String(tenant.zone->name());
-    w.Key("range").BeginObject()
-        .Key("from").String(params.from_text)
-        .Key("to").String(params.to_text)
-        .Key("granularity").String(GranularityName(params.request.range.granularity))
+    w.Key("range")
+        .BeginObject()
+        .Key("from")
+        .String(params.from_text)
+        .Key("to")
+        .String(params.to_text)
+        .Key("granularity")
+        .String(GranularityName(params.request.range.granularity))
         .EndObject();
     w.Key("generated_at").String(FormatUtcSeconds(Now()));
     w.Key("data");
@@ -530,9 +556,10 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
   if (kind == kCatalog || (kind == kReportList && request.method != "POST") ||
       (kind == kSavedReport && request.method == "DELETE")) {
     if (!given.empty()) {
-      return ErrorResponse(ApiError::InvalidParameter(
-          given[0].first.substr(0, 64),
-          fmt::format("unknown parameter '{}' (this route takes none)", given[0].first.substr(0, 64))));
+      return ErrorResponse(
+          ApiError::InvalidParameter(given[0].first.substr(0, 64),
+                                     fmt::format("unknown parameter '{}' (this route takes none)",
+                                                 given[0].first.substr(0, 64))));
     }
   }
   if (kind == kCatalog) {
@@ -552,8 +579,16 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
     const std::string definition = custom::DefinitionJson(d);
     const std::string created_at = db_.SaveReport(tenant.id, id, d.name, definition);
     JsonWriter w;
-    w.BeginObject().Key("id").String(id).Key("name").String(d.name)
-        .Key("created_at").String(created_at).Key("definition").Raw(definition).EndObject();
+    w.BeginObject()
+        .Key("id")
+        .String(id)
+        .Key("name")
+        .String(d.name)
+        .Key("created_at")
+        .String(created_at)
+        .Key("definition")
+        .Raw(definition)
+        .EndObject();
     HttpResponse r = Json(201, w.Take());
     r.headers.emplace_back("Location", "/api/reports/" + id);
     return r;
@@ -565,8 +600,16 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
     w.Key("tenant").String(tenant.id);
     w.Key("data").BeginObject().Key("items").BeginArray();
     for (const SavedReport& r : reports) {
-      w.BeginObject().Key("id").String(r.id).Key("name").String(r.name)
-          .Key("created_at").String(r.created_at).Key("definition").Raw(r.definition).EndObject();
+      w.BeginObject()
+          .Key("id")
+          .String(r.id)
+          .Key("name")
+          .String(r.name)
+          .Key("created_at")
+          .String(r.created_at)
+          .Key("definition")
+          .Raw(r.definition)
+          .EndObject();
     }
     w.EndArray().Key("total_count").Int(static_cast<int64_t>(reports.size())).EndObject();
     w.EndObject();
@@ -586,7 +629,8 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
   if (auto* e = std::get_if<ApiError>(&parsed)) {
     // Stored definitions were validated when saved; one that no longer is (the catalogue
     // changed) is reported as such, not as the client's fault.
-    Log(LogLevel::kWarn, "saved report no longer valid", {{"report", report_id}, {"error", e->message}});
+    Log(LogLevel::kWarn, "saved report no longer valid",
+        {{"report", report_id}, {"error", e->message}});
     return ErrorResponse({ErrorKind::kInvalidParameter,
                           "the saved report is no longer valid: " + e->message, "definition"});
   }
@@ -615,9 +659,9 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
   auto compute = [&]() -> CachedAnswer {
     custom::CustomResult result = db_.RunCustomReport(d, params.request);
     CachedAnswer answer;
-    const std::string file = fmt::format("{}-{}_{}", FileSlug(d.name),
-                                         params.request.range.first_day.ToString(),
-                                         params.request.range.last_day.ToString());
+    const std::string file =
+        fmt::format("{}-{}_{}", FileSlug(d.name), params.request.range.first_day.ToString(),
+                    params.request.range.last_day.ToString());
     if (params.format == Format::kCsv) {
       answer.body = CsvBody(custom::CustomCsv(result));
       answer.content_type = "text/csv; charset=utf-8";
@@ -630,8 +674,15 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
       JsonWriter w;
       w.BeginObject();
       WriteEnvelopeHead(w, tenant, &params, d.granularity);
-      w.Key("report").BeginObject().Key("id").String(saved->id).Key("name").String(d.name)
-          .Key("definition").Raw(custom::DefinitionJson(d)).EndObject();
+      w.Key("report")
+          .BeginObject()
+          .Key("id")
+          .String(saved->id)
+          .Key("name")
+          .String(d.name)
+          .Key("definition")
+          .Raw(custom::DefinitionJson(d))
+          .EndObject();
       w.Key("data");
       custom::WriteCustomData(w, d, result);
       w.EndObject();
@@ -641,8 +692,9 @@ HttpResponse Handler::DispatchCustom(const HttpRequest& request, int kind,
     answer.etag = "\"" + Sha256Hex(answer.body).substr(0, 32) + "\"";
     return answer;
   };
-  const std::string key = fmt::format("/api/reports/{}?{}&definition={}", report_id,
-                                      params.normalized, Sha256Hex(saved->definition).substr(0, 16));
+  const std::string key =
+      fmt::format("/api/reports/{}?{}&definition={}", report_id, params.normalized,
+                  Sha256Hex(saved->definition).substr(0, 16));
   return FromCache(request, cache_.GetOrCompute(tenant.id, key, compute), cache_state);
 }
 

@@ -24,9 +24,9 @@
 namespace vecton::api {
 
 struct HttpRequest {
-  std::string method;       // "GET"
-  std::string path;         // "/api/reports/sales" (percent-encoded as received)
-  std::string query;        // raw, without '?'
+  std::string method;  // "GET"
+  std::string path;    // "/api/reports/sales" (percent-encoded as received)
+  std::string query;   // raw, without '?'
   // Header lookups are by lower-case name.
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t content_length = -1;  // -1: unknown (no Content-Length)

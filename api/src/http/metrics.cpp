@@ -33,11 +33,11 @@ std::string Metrics::Render(const CacheStats& cache, bool redis_subscribed) cons
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += s.buckets[i];
-      out += fmt::format("vecton_api_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n",
-                         labels, kBuckets[i], cumulative);
+      out += fmt::format("vecton_api_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", labels,
+                         kBuckets[i], cumulative);
     }
-    out += fmt::format("vecton_api_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n",
-                       labels, s.count);
+    out += fmt::format("vecton_api_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels,
+                       s.count);
     out += fmt::format("vecton_api_request_duration_seconds_sum{{{}}} {:.6f}\n", labels, s.sum);
     out += fmt::format("vecton_api_request_duration_seconds_count{{{}}} {}\n", labels, s.count);
   }
@@ -54,8 +54,7 @@ std::string Metrics::Render(const CacheStats& cache, bool redis_subscribed) cons
           cache.errors);
   counter("vecton_api_cache_bypassed_total", "Lookups that skipped Redis during an outage.",
           cache.bypassed);
-  counter("vecton_api_db_errors_total", "Requests that failed on the database.",
-          db_errors_.load());
+  counter("vecton_api_db_errors_total", "Requests that failed on the database.", db_errors_.load());
   out += "# HELP vecton_api_cache_subscribed Whether the generation pub/sub link is up.\n";
   out += "# TYPE vecton_api_cache_subscribed gauge\n";
   out += fmt::format("vecton_api_cache_subscribed {}\n", redis_subscribed ? 1 : 0);

@@ -70,8 +70,7 @@ struct Bound {
   Timestamp instant;
 };
 
-ApiResult<Bound> ParseBound(std::string_view name, const std::string& value,
-                            const TimeZone& zone) {
+ApiResult<Bound> ParseBound(std::string_view name, const std::string& value, const TimeZone& zone) {
   Bound b;
   std::string problem;
   if (value.size() == 10) {
@@ -122,10 +121,14 @@ Timestamp ShiftMonths(const TimeZone& zone, Timestamp t, int months) {
 
 std::string_view GranularityName(Granularity g) {
   switch (g) {
-    case Granularity::kHourly: return "hourly";
-    case Granularity::kDaily: return "daily";
-    case Granularity::kWeekly: return "weekly";
-    case Granularity::kMonthly: return "monthly";
+    case Granularity::kHourly:
+      return "hourly";
+    case Granularity::kDaily:
+      return "daily";
+    case Granularity::kWeekly:
+      return "weekly";
+    case Granularity::kMonthly:
+      return "monthly";
   }
   return "daily";
 }
@@ -152,7 +155,8 @@ ApiResult<QueryParams> ParseQueryString(std::string_view raw) {
     std::optional<std::string> key = PercentDecode(raw_key);
     if (!key) return Invalid(raw_key, "malformed percent-encoding in a parameter name");
     std::optional<std::string> value = PercentDecode(raw_value);
-    if (!value) return Invalid(*key, fmt::format("malformed percent-encoding in {}", Printable(*key)));
+    if (!value)
+      return Invalid(*key, fmt::format("malformed percent-encoding in {}", Printable(*key)));
     params.emplace_back(std::move(*key), std::move(*value));
   }
   return params;
@@ -247,8 +251,8 @@ ApiResult<ParsedParams> ValidateParams(const QueryParams& params, const ParamRul
   req.range = MakeRange(zone, begin, end, g);
   int64_t days = req.range.last_day.ToDays() - req.range.first_day.ToDays() + 1;
   if (days > kMaxRangeDays) {
-    return Invalid("from", fmt::format("the range may span at most {} days, got {}",
-                                       kMaxRangeDays, days));
+    return Invalid("from",
+                   fmt::format("the range may span at most {} days, got {}", kMaxRangeDays, days));
   }
   if (g == Granularity::kHourly && days > kMaxHourlyDays) {
     return Invalid("granularity", fmt::format("hourly granularity allows at most {} days, the "
@@ -268,11 +272,11 @@ ApiResult<ParsedParams> ValidateParams(const QueryParams& params, const ParamRul
     if (*v == "previous_period") {
       if (from.is_date && to.is_date) {
         int64_t n = days;
-        req.compare_range = MakeRange(zone, zone.StartOfDay(req.range.first_day.AddDays(-n)),
-                                      begin, g);
+        req.compare_range =
+            MakeRange(zone, zone.StartOfDay(req.range.first_day.AddDays(-n)), begin, g);
       } else {
-        req.compare_range = MakeRange(zone, Timestamp{begin.micros - (end.micros - begin.micros)},
-                                      begin, g);
+        req.compare_range =
+            MakeRange(zone, Timestamp{begin.micros - (end.micros - begin.micros)}, begin, g);
       }
     } else if (*v == "previous_year") {
       if (from.is_date && to.is_date) {
@@ -326,8 +330,8 @@ ApiResult<ParsedParams> ValidateParams(const QueryParams& params, const ParamRul
       if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
         std::string list;
         for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-        return Invalid("sort", fmt::format("sort must be one of {} (prefix '-' for descending)",
-                                           list));
+        return Invalid("sort",
+                       fmt::format("sort must be one of {} (prefix '-' for descending)", list));
       }
       req.sort = *v;
     }
@@ -351,7 +355,7 @@ ApiResult<ParsedParams> ValidateParams(const QueryParams& params, const ParamRul
       return Invalid("format", "format must be json or csv");
     }
   }
-  normalized["format"] = out.format == Format::kJson ? "json"
+  normalized["format"] = out.format == Format::kJson  ? "json"
                          : out.format == Format::kCsv ? "csv"
                                                       : "pdf";
 

@@ -25,20 +25,20 @@ enum class Format { kJson, kCsv, kPdf };
 
 // Which parameters a route accepts.
 struct ParamRules {
-  bool range = false;          // from, to
+  bool range = false;  // from, to
   bool granularity = false;
   bool category_id = false;
   bool compare = false;
-  bool paging = false;         // limit, offset
-  bool format = false;         // json|csv (or csv|pdf on export routes)
-  bool export_route = false;   // format defaults to csv, allows pdf, rejects json
+  bool paging = false;        // limit, offset
+  bool format = false;        // json|csv (or csv|pdf on export routes)
+  bool export_route = false;  // format defaults to csv, allows pdf, rejects json
   const std::vector<std::string>* sort_keys = nullptr;  // sort accepted when set
 };
 
 struct ParsedParams {
   ReportRequest request;
   Format format = Format::kJson;
-  std::string from_text;   // the range as written in the response ("2026-11-01" or date-time)
+  std::string from_text;  // the range as written in the response ("2026-11-01" or date-time)
   std::string to_text;
   std::string normalized;  // the validated parameters with defaults resolved, sorted: cache key
 };

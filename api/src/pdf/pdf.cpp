@@ -95,7 +95,9 @@ void DrawChart(cairo_t* cr, const PdfReport& r, double top) {
   const double step = NiceStep((hi - lo) / 5);
   lo = std::floor(lo / step) * step;
   hi = std::ceil(hi / step) * step;
-  auto y_of = [&](double v) { return plot_bottom - (v - lo) / (hi - lo) * (plot_bottom - plot_top); };
+  auto y_of = [&](double v) {
+    return plot_bottom - (v - lo) / (hi - lo) * (plot_bottom - plot_top);
+  };
 
   // Grid and y labels.
   Font(cr, 7);
@@ -122,7 +124,8 @@ void DrawChart(cairo_t* cr, const PdfReport& r, double top) {
   const size_t every = std::max<size_t>(1, (n + 11) / 12);
   Gray(cr, 0.35);
   for (size_t i = 0; i < n; i += every) {
-    std::string label = Fit(cr, i < r.chart_labels.size() ? r.chart_labels[i] : "", slot * every - 2);
+    std::string label =
+        Fit(cr, i < r.chart_labels.size() ? r.chart_labels[i] : "", slot * every - 2);
     Text(cr, x_of(i) - TextWidth(cr, label) / 2, plot_bottom + 11, label);
   }
 
@@ -137,8 +140,10 @@ void DrawChart(cairo_t* cr, const PdfReport& r, double top) {
   } else {
     cairo_set_line_width(cr, 1.6);
     for (size_t i = 0; i < n; ++i) {
-      if (i == 0) cairo_move_to(cr, x_of(i), y_of(r.chart_values[i]));
-      else cairo_line_to(cr, x_of(i), y_of(r.chart_values[i]));
+      if (i == 0)
+        cairo_move_to(cr, x_of(i), y_of(r.chart_values[i]));
+      else
+        cairo_line_to(cr, x_of(i), y_of(r.chart_values[i]));
     }
     cairo_stroke(cr);
     if (n <= 60) {
@@ -167,7 +172,8 @@ std::string RenderPdf(const PdfReport& r) {
   const size_t columns = r.header.size();
   std::vector<double> widths(columns, 30);
   Font(cr, kCellFont, true);
-  for (size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], TextWidth(cr, r.header[c]) + 8);
+  for (size_t c = 0; c < columns; ++c)
+    widths[c] = std::max(widths[c], TextWidth(cr, r.header[c]) + 8);
   Font(cr, kCellFont);
   for (size_t i = 0; i < std::min<size_t>(r.rows.size(), 500); ++i) {
     for (size_t c = 0; c < columns && c < r.rows[i].size(); ++c) {
@@ -211,7 +217,8 @@ std::string RenderPdf(const PdfReport& r) {
       Text(cr, kMargin, kMargin + 14, Fit(cr, r.title, kContentWidth));
       Font(cr, 9);
       Gray(cr, 0.3);
-      Text(cr, kMargin, kMargin + 32, Fit(cr, "Tenant: " + r.tenant + "    Range: " + r.range, kContentWidth));
+      Text(cr, kMargin, kMargin + 32,
+           Fit(cr, "Tenant: " + r.tenant + "    Range: " + r.range, kContentWidth));
       Text(cr, kMargin, kMargin + 45, "Generated: " + r.generated_at);
       cairo_set_line_width(cr, 0.8);
       cairo_set_source_rgb(cr, 0.16, 0.42, 0.75);
@@ -280,7 +287,8 @@ std::string RenderPdf(const PdfReport& r) {
     Gray(cr, 0.45);
     std::string footer = fmt::format("Page {} of {}", page + 1, pages.size());
     Text(cr, kMargin + kContentWidth - TextWidth(cr, footer), kPageHeight - kMargin, footer);
-    Text(cr, kMargin, kPageHeight - kMargin, Fit(cr, "vecton analytics · " + r.tenant, kContentWidth / 2));
+    Text(cr, kMargin, kPageHeight - kMargin,
+         Fit(cr, "vecton analytics · " + r.tenant, kContentWidth / 2));
     cairo_show_page(cr);
   }
   context.reset();

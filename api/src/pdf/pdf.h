@@ -24,11 +24,11 @@ enum class ChartKind { kNone, kLine, kBar };
 struct PdfReport {
   std::string title;
   std::string tenant;
-  std::string range;         // "2026-10-01 – 2026-10-31 (weekly)"
-  std::string generated_at;  // "2026-11-25T10:00:00Z"
+  std::string range;                                        // "2026-10-01 – 2026-10-31 (weekly)"
+  std::string generated_at;                                 // "2026-11-25T10:00:00Z"
   std::vector<std::pair<std::string, std::string>> totals;  // label -> formatted value
   ChartKind chart = ChartKind::kNone;
-  std::string chart_title;            // the metric plotted
+  std::string chart_title;  // the metric plotted
   std::vector<std::string> chart_labels;
   std::vector<double> chart_values;
   std::vector<std::string> header;

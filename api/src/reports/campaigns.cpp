@@ -7,7 +7,8 @@
 
 namespace vecton::api {
 
-ReportOutput CampaignsReport(pqxx::transaction_base& tx, const ReportRequest& req, JsonWriter& out) {
+ReportOutput CampaignsReport(pqxx::transaction_base& tx, const ReportRequest& req,
+                             JsonWriter& out) {
   using namespace reports;  // NOLINT(google-build-using-namespace): the report's own helpers
   const std::string from = InstantParam(req.range.begin), to = InstantParam(req.range.end);
   constexpr std::string_view kInRange =
@@ -18,15 +19,18 @@ ReportOutput CampaignsReport(pqxx::transaction_base& tx, const ReportRequest& re
           .as<int64_t>();
   pqxx::result rows = tx.exec_params(
       "SELECT campaign_id, name, channel, recipients, cost::text, opens, unique_opens,"
-      " attributed_orders, attributed_revenue::text, floor(extract(epoch FROM first_sent_at))::bigint" +
+      " attributed_orders, attributed_revenue::text, floor(extract(epoch FROM "
+      "first_sent_at))::bigint" +
           std::string(kInRange) + " ORDER BY first_sent_at, campaign_id LIMIT $4 OFFSET $5",
       req.tenant.id, from, to, req.limit, req.offset);
 
   ReportOutput output;
-  output.csv.header = {"campaign_id", "name", "channel", "first_sent_at", "recipients", "cost",
-                       "opens", "unique_opens", "open_rate", "attributed_orders",
-                       "attributed_revenue", "roi"};
-  auto text = [](const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); };
+  output.csv.header = {
+      "campaign_id", "name",         "channel",   "first_sent_at",     "recipients",         "cost",
+      "opens",       "unique_opens", "open_rate", "attributed_orders", "attributed_revenue", "roi"};
+  auto text = [](const pqxx::field& f) {
+    return f.is_null() ? std::string() : f.as<std::string>();
+  };
   out.BeginObject();
   out.Key("items").BeginArray();
   for (const pqxx::row& r : rows) {
@@ -38,21 +42,31 @@ ReportOutput CampaignsReport(pqxx::transaction_base& tx, const ReportRequest& re
     const std::optional<double> open_rate =
         Ratio(static_cast<double>(unique_opens), static_cast<double>(recipients));
     // roi is null when the cost is 0 or unknown.
-    const std::optional<double> roi =
-        has_cost ? Ratio(static_cast<double>((revenue - cost).units()), static_cast<double>(cost.units()))
-                 : std::nullopt;
+    const std::optional<double> roi = has_cost
+                                          ? Ratio(static_cast<double>((revenue - cost).units()),
+                                                  static_cast<double>(cost.units()))
+                                          : std::nullopt;
     const std::string sent_at =
         FormatLocal(req.tenant.zone->ToLocal(Timestamp::FromSeconds(r[9].as<int64_t>())));
     out.BeginObject();
     out.Key("campaign_id").String(r[0].c_str());
     out.Key("name");
-    if (r[1].is_null()) out.Null(); else out.String(r[1].c_str());
+    if (r[1].is_null())
+      out.Null();
+    else
+      out.String(r[1].c_str());
     out.Key("channel");
-    if (r[2].is_null()) out.Null(); else out.String(r[2].c_str());
+    if (r[2].is_null())
+      out.Null();
+    else
+      out.String(r[2].c_str());
     out.Key("first_sent_at").String(sent_at);
     out.Key("recipients").Int(recipients);
     out.Key("cost");
-    if (has_cost) out.Money(cost); else out.Null();
+    if (has_cost)
+      out.Money(cost);
+    else
+      out.Null();
     out.Key("opens").Int(r[5].as<int64_t>());
     out.Key("unique_opens").Int(unique_opens);
     out.Key("open_rate");

@@ -45,7 +45,8 @@ std::map<int64_t, CustomerMetrics> ReadByDays(pqxx::transaction_base& tx, const 
                                               const std::optional<std::string>& unit) {
   const bool series = unit.has_value();
   std::map<int64_t, CustomerMetrics> out;
-  const std::string tenant_filter = "tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')";
+  const std::string tenant_filter =
+      "tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')";
 
   std::string q = "SELECT " + KeyOf("first_order_day", series) +
                   ", count(*) FROM customer_metrics WHERE " + tenant_filter +
@@ -60,7 +61,8 @@ std::map<int64_t, CustomerMetrics> ReadByDays(pqxx::transaction_base& tx, const 
   }
   q = "SELECT " + KeyOf("d.day", series) +
       ", count(DISTINCT d.customer_id), count(DISTINCT d.customer_id) FILTER (WHERE"
-      " m.first_order_day < " + StartOf("d.day", series) +
+      " m.first_order_day < " +
+      StartOf("d.day", series) +
       ") FROM customer_days d LEFT JOIN customer_metrics m ON m.tenant_id = $1"
       " AND m.customer_id = d.customer_id WHERE d.tenant_id = $1"
       " AND d.tenant_id = current_setting('vecton.tenant') AND d.day BETWEEN $2::date AND $3::date"
@@ -75,9 +77,9 @@ std::map<int64_t, CustomerMetrics> ReadByDays(pqxx::transaction_base& tx, const 
 
 // Hour-keyed customer metrics over [begin, end): per local hour start (Unix seconds) when
 // `series`, else everything under key 0.
-std::map<int64_t, CustomerMetrics> ReadByHours(pqxx::transaction_base& tx, const std::string& tenant,
-                                               const TimeZone& zone, Timestamp begin,
-                                               Timestamp end, bool series) {
+std::map<int64_t, CustomerMetrics> ReadByHours(pqxx::transaction_base& tx,
+                                               const std::string& tenant, const TimeZone& zone,
+                                               Timestamp begin, Timestamp end, bool series) {
   std::map<int64_t, CustomerMetrics> out;
   auto key = [&](int64_t seconds) {
     return series ? zone.HourStart(Timestamp::FromSeconds(seconds)).seconds() : 0;
@@ -90,18 +92,19 @@ std::map<int64_t, CustomerMetrics> ReadByHours(pqxx::transaction_base& tx, const
            tenant, b, e)) {
     ++out[key(r[0].as<int64_t>())].new_customers;
   }
-  for (const pqxx::row& r : tx.exec_params(
-           "SELECT floor(extract(epoch FROM created_at))::bigint FROM customers"
-           " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
-           " AND created_at >= $2::timestamptz AND created_at < $3::timestamptz",
-           tenant, b, e)) {
+  for (const pqxx::row& r :
+       tx.exec_params("SELECT floor(extract(epoch FROM created_at))::bigint FROM customers"
+                      " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
+                      " AND created_at >= $2::timestamptz AND created_at < $3::timestamptz",
+                      tenant, b, e)) {
     ++out[key(r[0].as<int64_t>())].signups;
   }
   const std::string bucket_start = series ? "o.hour_start" : "$2::timestamptz";
   const std::string q =
       "SELECT " + (series ? std::string("floor(extract(epoch FROM o.hour_start))::bigint") : "0") +
       ", count(DISTINCT o.customer_id), count(DISTINCT o.customer_id) FILTER (WHERE"
-      " m.first_order_at < " + bucket_start +
+      " m.first_order_at < " +
+      bucket_start +
       ") FROM orders o LEFT JOIN customer_metrics m ON m.tenant_id = $1"
       " AND m.customer_id = o.customer_id WHERE o.tenant_id = $1"
       " AND o.tenant_id = current_setting('vecton.tenant') AND o.placed_at >= $2::timestamptz"
@@ -131,10 +134,10 @@ std::vector<CustomerMetrics> ReadCustomerSeries(pqxx::transaction_base& tx,
                                                 const std::string& tenant, const Buckets& buckets,
                                                 const Range& range, const TimeZone& zone) {
   std::vector<CustomerMetrics> series(buckets.size());
-  const auto rows = buckets.granularity() == Granularity::kHourly
-                        ? ReadByHours(tx, tenant, zone, range.begin, range.end, true)
-                        : ReadByDays(tx, tenant, range.first_day, range.last_day,
-                                     buckets.TruncUnit());
+  const auto rows =
+      buckets.granularity() == Granularity::kHourly
+          ? ReadByHours(tx, tenant, zone, range.begin, range.end, true)
+          : ReadByDays(tx, tenant, range.first_day, range.last_day, buckets.TruncUnit());
   for (const auto& [key, m] : rows) {
     if (auto i = buckets.IndexOfKey(key)) series[*i] = m;
   }
@@ -167,7 +170,8 @@ namespace {
 void WriteTopCustomers(pqxx::transaction_base& tx, const ReportRequest& req, JsonWriter& out) {
   pqxx::result rows = tx.exec_params(
       "SELECT customer_id, orders, revenue::text, refunds::text, net_revenue::text,"
-      " first_order_day::text, floor(extract(epoch FROM last_order_at))::bigint FROM customer_metrics"
+      " first_order_day::text, floor(extract(epoch FROM last_order_at))::bigint FROM "
+      "customer_metrics"
       " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant') AND orders >= 1"
       " AND first_order_day <= $2::date"
       " ORDER BY customer_metrics.net_revenue DESC, customer_id LIMIT $3",
@@ -198,13 +202,14 @@ int64_t MonthIndex(CivilDate d) { return int64_t{d.year} * 12 + (d.month - 1); }
 void WriteCohorts(pqxx::transaction_base& tx, const ReportRequest& req, JsonWriter& out) {
   const std::string first = DateParam(req.range.first_day), last = DateParam(req.range.last_day);
   constexpr std::string_view kCohorts =
-      "WITH c AS (SELECT customer_id, date_trunc('month', first_order_day::timestamp)::date AS cohort"
+      "WITH c AS (SELECT customer_id, date_trunc('month', first_order_day::timestamp)::date AS "
+      "cohort"
       " FROM customer_metrics WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
       " AND first_order_day BETWEEN $2::date AND $3::date) ";
   std::map<int64_t, int64_t> sizes;  // cohort month index -> customers
-  for (const pqxx::row& r : tx.exec_params(
-           std::string(kCohorts) + "SELECT cohort::text, count(*) FROM c GROUP BY 1",
-           req.tenant.id, first, last)) {
+  for (const pqxx::row& r :
+       tx.exec_params(std::string(kCohorts) + "SELECT cohort::text, count(*) FROM c GROUP BY 1",
+                      req.tenant.id, first, last)) {
     sizes[MonthIndex(*CivilDate::Parse(r[0].c_str()))] = r[1].as<int64_t>();
   }
   std::map<std::pair<int64_t, int64_t>, int64_t> active;  // (cohort, month) -> customers
@@ -215,8 +220,8 @@ void WriteCohorts(pqxx::transaction_base& tx, const ReportRequest& req, JsonWrit
                " AND d.customer_id = c.customer_id AND d.day >= c.cohort AND d.day <= $3::date"
                " AND d.orders > 0 GROUP BY 1, 2",
            req.tenant.id, first, last)) {
-    active[{MonthIndex(*CivilDate::Parse(r[0].c_str())), MonthIndex(*CivilDate::Parse(r[1].c_str()))}] =
-        r[2].as<int64_t>();
+    active[{MonthIndex(*CivilDate::Parse(r[0].c_str())),
+            MonthIndex(*CivilDate::Parse(r[1].c_str()))}] = r[2].as<int64_t>();
   }
   const int64_t last_month = MonthIndex(req.range.last_day);
   out.BeginArray();
@@ -243,7 +248,8 @@ void WriteCohorts(pqxx::transaction_base& tx, const ReportRequest& req, JsonWrit
 
 namespace vecton::api {
 
-ReportOutput CustomersReport(pqxx::transaction_base& tx, const ReportRequest& req, JsonWriter& out) {
+ReportOutput CustomersReport(pqxx::transaction_base& tx, const ReportRequest& req,
+                             JsonWriter& out) {
   using namespace reports;  // NOLINT(google-build-using-namespace): the report's own helpers
   const TimeZone& zone = *req.tenant.zone;
   const Buckets buckets = Buckets::ForRange(req.range, zone);

@@ -59,8 +59,8 @@ std::vector<SpanSales> ReadSpanSales(pqxx::transaction_base& tx, const ReportReq
                    zone.StartOfDay(partial_day.AddDays(1)));
       const std::optional<CivilDate> previous_last =
           full_days > 0 ? std::optional(partial_day.AddDays(-1)) : std::nullopt;
-      s.previous = ReadSalesSpan(tx, req.tenant.id, p.previous_start, previous_last,
-                                 partial_start, partial_end);
+      s.previous = ReadSalesSpan(tx, req.tenant.id, p.previous_start, previous_last, partial_start,
+                                 partial_end);
     }
     spans.push_back(std::move(s));
   }
@@ -95,9 +95,15 @@ void WriteTopProducts(pqxx::transaction_base& tx, const ReportRequest& req, Civi
     out.BeginObject();
     out.Key("product_id").String(r[0].c_str());
     out.Key("sku");
-    if (r[1].is_null()) out.Null(); else out.String(r[1].c_str());
+    if (r[1].is_null())
+      out.Null();
+    else
+      out.String(r[1].c_str());
     out.Key("name");
-    if (r[2].is_null()) out.Null(); else out.String(r[2].c_str());
+    if (r[2].is_null())
+      out.Null();
+    else
+      out.String(r[2].c_str());
     out.Key("revenue").Money(ReadMoney(r[3]));
     out.Key("units_sold").Int(ReadInt(r[4]));
     out.Key("orders").Int(ReadInt(r[5]));
@@ -259,9 +265,9 @@ void CustomersDashboard(pqxx::transaction_base& tx, const ReportRequest& req, Js
       {"today", today}, {"month", today.MonthStart()}, {"year", CivilDate{today.year, 1, 1}}};
   for (const auto& [name, start] : spans) {
     out.Key(name).BeginObject();
-    WriteCustomerMembers(out, ReadCustomerTotals(
-                                  tx, req.tenant.id,
-                                  DayRange(zone, start, today, Granularity::kDaily), zone));
+    WriteCustomerMembers(
+        out, ReadCustomerTotals(tx, req.tenant.id,
+                                DayRange(zone, start, today, Granularity::kDaily), zone));
     out.EndObject();
   }
 
@@ -284,13 +290,16 @@ void CustomersDashboard(pqxx::transaction_base& tx, const ReportRequest& req, Js
 
   // Signups of the same 30 days as the series, by the source the CRM gave (null = none).
   out.Key("signups_by_source").BeginArray();
-  for (const pqxx::row& r : tx.exec_params(
-           "SELECT source, count(*) FROM customers"
-           " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
-           " AND day BETWEEN $2::date AND $3::date GROUP BY source ORDER BY 2 DESC, 1",
-           req.tenant.id, DateParam(trend_start), DateParam(today))) {
+  for (const pqxx::row& r :
+       tx.exec_params("SELECT source, count(*) FROM customers"
+                      " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
+                      " AND day BETWEEN $2::date AND $3::date GROUP BY source ORDER BY 2 DESC, 1",
+                      req.tenant.id, DateParam(trend_start), DateParam(today))) {
     out.BeginObject().Key("source");
-    if (r[0].is_null()) out.Null(); else out.String(r[0].c_str());
+    if (r[0].is_null())
+      out.Null();
+    else
+      out.String(r[0].c_str());
     out.Key("signups").Int(r[1].as<int64_t>());
     out.EndObject();
   }

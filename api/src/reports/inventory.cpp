@@ -36,7 +36,10 @@ std::optional<std::string> OptText(const pqxx::field& f) {
 }
 
 void WriteOptString(JsonWriter& out, const std::optional<std::string>& s) {
-  if (s) out.String(*s); else out.Null();
+  if (s)
+    out.String(*s);
+  else
+    out.Null();
 }
 }  // namespace
 
@@ -83,9 +86,12 @@ std::vector<ProductStock> ReadProductStock(pqxx::transaction_base& tx, const Rep
 StockSummary Summarize(const std::vector<ProductStock>& products) {
   StockSummary s;
   for (const ProductStock& p : products) {
-    if (p.status == "out_of_stock") ++s.out_of_stock;
-    else if (p.status == "low_stock") ++s.low_stock;
-    else ++s.in_stock;
+    if (p.status == "out_of_stock")
+      ++s.out_of_stock;
+    else if (p.status == "low_stock")
+      ++s.low_stock;
+    else
+      ++s.in_stock;
     const int64_t level = p.stock_level.value_or(0);
     if (level <= 0) continue;
     s.stock_units += level;
@@ -139,19 +145,20 @@ InventoryRange ReadInventoryRange(pqxx::transaction_base& tx, const std::string&
   const std::string from = DateParam(first), to = DateParam(last);
 
   std::vector<int64_t> delta(days + 1, 0);
-  for (const pqxx::row& r : tx.exec_params(
-           "WITH s AS (SELECT product_id, day, stock_level FROM inventory_snapshots"
-           " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
-           " AND day BETWEEN $2::date AND $3::date"
-           " UNION ALL SELECT p.product_id, b.day, b.stock_level FROM products p"
-           " CROSS JOIN LATERAL (SELECT i.day, i.stock_level FROM inventory_snapshots i"
-           " WHERE i.tenant_id = $1 AND i.product_id = p.product_id AND i.day < $2::date"
-           " ORDER BY i.day DESC LIMIT 1) b"
-           " WHERE p.tenant_id = $1 AND p.tenant_id = current_setting('vecton.tenant'))"
-           " SELECT product_id, greatest(day, $2::date) - $2::date,"
-           " coalesce(lead(day) OVER (PARTITION BY product_id ORDER BY day), $3::date + 1) - $2::date,"
-           " greatest(stock_level, 0) FROM s",
-           tenant, from, to)) {
+  for (const pqxx::row& r :
+       tx.exec_params("WITH s AS (SELECT product_id, day, stock_level FROM inventory_snapshots"
+                      " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
+                      " AND day BETWEEN $2::date AND $3::date"
+                      " UNION ALL SELECT p.product_id, b.day, b.stock_level FROM products p"
+                      " CROSS JOIN LATERAL (SELECT i.day, i.stock_level FROM inventory_snapshots i"
+                      " WHERE i.tenant_id = $1 AND i.product_id = p.product_id AND i.day < $2::date"
+                      " ORDER BY i.day DESC LIMIT 1) b"
+                      " WHERE p.tenant_id = $1 AND p.tenant_id = current_setting('vecton.tenant'))"
+                      " SELECT product_id, greatest(day, $2::date) - $2::date,"
+                      " coalesce(lead(day) OVER (PARTITION BY product_id ORDER BY day), $3::date + "
+                      "1) - $2::date,"
+                      " greatest(stock_level, 0) FROM s",
+                      tenant, from, to)) {
     const int64_t d0 = r[1].as<int64_t>(), d1 = r[2].as<int64_t>(), level = r[3].as<int64_t>();
     if (d1 <= d0 || skip(r[0])) continue;
     out.products[r[0].c_str()].level_days += level * (d1 - d0);
@@ -161,19 +168,20 @@ InventoryRange ReadInventoryRange(pqxx::transaction_base& tx, const std::string&
   int64_t running = 0;
   for (size_t i = 0; i < days; ++i) out.units_per_day[i] = running += delta[i];
 
-  for (const pqxx::row& r : tx.exec_params(
-           "SELECT product_id, sum(units_sold) FROM product_metrics"
-           " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
-           " AND day BETWEEN $2::date AND $3::date GROUP BY product_id",
-           tenant, from, to)) {
+  for (const pqxx::row& r :
+       tx.exec_params("SELECT product_id, sum(units_sold) FROM product_metrics"
+                      " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
+                      " AND day BETWEEN $2::date AND $3::date GROUP BY product_id",
+                      tenant, from, to)) {
     if (skip(r[0])) continue;
     out.products[r[0].c_str()].units_sold = ReadInt(r[1]);
   }
-  for (const pqxx::row& r : tx.exec_params(
-           "SELECT product_id, day - $2::date, received_units, received_cost::text FROM daily_receipts"
-           " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
-           " AND day BETWEEN $2::date AND $3::date",
-           tenant, from, to)) {
+  for (const pqxx::row& r :
+       tx.exec_params("SELECT product_id, day - $2::date, received_units, received_cost::text FROM "
+                      "daily_receipts"
+                      " WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
+                      " AND day BETWEEN $2::date AND $3::date",
+                      tenant, from, to)) {
     if (skip(r[0])) continue;
     RangeStock& p = out.products[r[0].c_str()];
     const int64_t units = ReadInt(r[2]);
@@ -202,7 +210,10 @@ void WriteStockList(JsonWriter& out, const std::vector<const ProductStock*>& lis
     out.Key("days_of_cover");
     WriteRatio(out, p.days_of_cover);
     out.Key("last_sale_day");
-    if (p.last_sale_day) out.String(p.last_sale_day->ToString()); else out.Null();
+    if (p.last_sale_day)
+      out.String(p.last_sale_day->ToString());
+    else
+      out.Null();
     out.EndObject();
   }
   out.EndArray();
@@ -216,17 +227,18 @@ void WriteStockList(JsonWriter& out, const std::vector<const ProductStock*>& lis
 
 namespace vecton::api {
 
-ReportOutput InventoryReport(pqxx::transaction_base& tx, const ReportRequest& req, JsonWriter& out) {
+ReportOutput InventoryReport(pqxx::transaction_base& tx, const ReportRequest& req,
+                             JsonWriter& out) {
   using namespace reports;  // NOLINT(google-build-using-namespace): the report's own helpers
   std::vector<ProductStock> products = ReadProductStock(tx, req);
   // category_id restricts everything (list, totals, series) to the category's products.
   std::optional<std::set<std::string>> only;
   if (req.category_id) {
     only.emplace();
-    for (const pqxx::row& r : tx.exec_params(
-             "SELECT product_id FROM products WHERE tenant_id = $1"
-             " AND tenant_id = current_setting('vecton.tenant') AND category_id = $2",
-             req.tenant.id, *req.category_id)) {
+    for (const pqxx::row& r :
+         tx.exec_params("SELECT product_id FROM products WHERE tenant_id = $1"
+                        " AND tenant_id = current_setting('vecton.tenant') AND category_id = $2",
+                        req.tenant.id, *req.category_id)) {
       only->insert(r[0].c_str());
     }
     std::erase_if(products, [&](const ProductStock& p) { return !only->contains(p.product_id); });
@@ -238,12 +250,14 @@ ReportOutput InventoryReport(pqxx::transaction_base& tx, const ReportRequest& re
   const double days = static_cast<double>(last.ToDays() - first.ToDays() + 1);
 
   Range series_range = req.range;
-  if (series_range.granularity == Granularity::kHourly) series_range.granularity = Granularity::kDaily;
+  if (series_range.granularity == Granularity::kHourly)
+    series_range.granularity = Granularity::kDaily;
   const Buckets buckets = Buckets::ForRange(series_range, *req.tenant.zone);
 
   ReportOutput output;
-  output.csv.header = {"product_id", "sku", "name", "stock_level", "status", "days_of_cover",
-                       "units_sold", "average_stock", "turnover_rate", "received_units"};
+  output.csv.header = {"product_id",    "sku",           "name",       "stock_level",
+                       "status",        "days_of_cover", "units_sold", "average_stock",
+                       "turnover_rate", "received_units"};
   int64_t units_sold = 0, received_units = 0;
   for (const auto& [id, p] : range.products) {
     units_sold += p.units_sold;
@@ -267,7 +281,8 @@ ReportOutput InventoryReport(pqxx::transaction_base& tx, const ReportRequest& re
     auto it = range.products.find(p.product_id);
     const RangeStock stock = it == range.products.end() ? RangeStock{} : it->second;
     const double average_stock = static_cast<double>(stock.level_days) / days;
-    const std::optional<double> turnover = Ratio(static_cast<double>(stock.units_sold), average_stock);
+    const std::optional<double> turnover =
+        Ratio(static_cast<double>(stock.units_sold), average_stock);
     out.BeginObject();
     out.Key("product_id").String(p.product_id);
     out.Key("sku");
@@ -328,7 +343,8 @@ void InventoryDashboard(pqxx::transaction_base& tx, const ReportRequest& req, Js
   std::sort(low.begin(), low.end(), by_level);
   std::sort(out_of_stock.begin(), out_of_stock.end(), by_level);
   std::sort(overstock.begin(), overstock.end(), [](const ProductStock* a, const ProductStock* b) {
-    return std::pair(-*a->days_of_cover, a->product_id) < std::pair(-*b->days_of_cover, b->product_id);
+    return std::pair(-*a->days_of_cover, a->product_id) <
+           std::pair(-*b->days_of_cover, b->product_id);
   });
 
   out.BeginObject();
@@ -346,13 +362,14 @@ void InventoryDashboard(pqxx::transaction_base& tx, const ReportRequest& req, Js
   WriteStockList(out, dead, req.limit);
 
   out.Key("recent_receipts").BeginArray();
-  for (const pqxx::row& r : tx.exec_params(
-           "SELECT r.product_id, p.sku, p.name, r.quantity, floor(extract(epoch FROM r.received_at))::bigint,"
-           " r.cost::text, r.supplier_id FROM stock_receipts r LEFT JOIN products p"
-           " ON p.tenant_id = $1 AND p.product_id = r.product_id"
-           " WHERE r.tenant_id = $1 AND r.tenant_id = current_setting('vecton.tenant')"
-           " ORDER BY r.received_at DESC, r.event_id LIMIT $2",
-           req.tenant.id, req.limit)) {
+  for (const pqxx::row& r :
+       tx.exec_params("SELECT r.product_id, p.sku, p.name, r.quantity, floor(extract(epoch FROM "
+                      "r.received_at))::bigint,"
+                      " r.cost::text, r.supplier_id FROM stock_receipts r LEFT JOIN products p"
+                      " ON p.tenant_id = $1 AND p.product_id = r.product_id"
+                      " WHERE r.tenant_id = $1 AND r.tenant_id = current_setting('vecton.tenant')"
+                      " ORDER BY r.received_at DESC, r.event_id LIMIT $2",
+                      req.tenant.id, req.limit)) {
     out.BeginObject();
     out.Key("product_id").String(r[0].c_str());
     out.Key("sku");
@@ -363,7 +380,10 @@ void InventoryDashboard(pqxx::transaction_base& tx, const ReportRequest& req, Js
     out.Key("received_at")
         .String(FormatLocal(req.tenant.zone->ToLocal(Timestamp::FromSeconds(r[4].as<int64_t>()))));
     out.Key("cost");
-    if (r[5].is_null()) out.Null(); else out.Money(ReadMoney(r[5]));
+    if (r[5].is_null())
+      out.Null();
+    else
+      out.Money(ReadMoney(r[5]));
     out.Key("supplier_id");
     WriteOptString(out, OptText(r[6]));
     out.EndObject();

@@ -27,8 +27,9 @@ std::string OrderBy(std::string_view sort) {
   const bool descending = sort.front() == '-';
   if (descending) sort.remove_prefix(1);
   static const std::map<std::string_view, std::string_view> kColumns = {
-      {"revenue", "f.revenue"}, {"units_sold", "f.units_sold"}, {"orders", "f.orders"},
-      {"refunds", "f.refunds"}, {"name", "f.name"},            {"product_id", "f.product_id"}};
+      {"revenue", "f.revenue"}, {"units_sold", "f.units_sold"},
+      {"orders", "f.orders"},   {"refunds", "f.refunds"},
+      {"name", "f.name"},       {"product_id", "f.product_id"}};
   auto it = kColumns.find(sort);
   if (it == kColumns.end()) it = kColumns.find("revenue");  // the HTTP layer validated it
   std::string clause = " ORDER BY ";
@@ -59,7 +60,8 @@ ReportOutput ProductsReport(pqxx::transaction_base& tx, const ReportRequest& req
   std::string count_query(kProductSales);
   count_query += "SELECT count(*) FROM f";
   const int64_t total_count =
-      tx.exec_params1(count_query, req.tenant.id, from, to, has_category, category)[0].as<int64_t>();
+      tx.exec_params1(count_query, req.tenant.id, from, to, has_category, category)[0]
+          .as<int64_t>();
 
   std::string page_query(kProductSales);
   page_query +=
@@ -71,9 +73,11 @@ ReportOutput ProductsReport(pqxx::transaction_base& tx, const ReportRequest& req
                                      req.limit, req.offset);
 
   ReportOutput output;
-  output.csv.header = {"product_id", "sku",        "name",    "category_id", "category",
-                       "units_sold", "revenue",    "orders",  "refunds"};
-  auto text = [](const pqxx::field& f) { return f.is_null() ? std::string() : f.as<std::string>(); };
+  output.csv.header = {"product_id", "sku",     "name",   "category_id", "category",
+                       "units_sold", "revenue", "orders", "refunds"};
+  auto text = [](const pqxx::field& f) {
+    return f.is_null() ? std::string() : f.as<std::string>();
+  };
   out.BeginObject();
   out.Key("items").BeginArray();
   for (const pqxx::row& row : rows) {
@@ -82,20 +86,32 @@ ReportOutput ProductsReport(pqxx::transaction_base& tx, const ReportRequest& req
     out.BeginObject();
     out.Key("product_id").String(row[0].c_str());
     out.Key("sku");
-    if (row[1].is_null()) out.Null(); else out.String(row[1].c_str());
+    if (row[1].is_null())
+      out.Null();
+    else
+      out.String(row[1].c_str());
     out.Key("name");
-    if (row[2].is_null()) out.Null(); else out.String(row[2].c_str());
+    if (row[2].is_null())
+      out.Null();
+    else
+      out.String(row[2].c_str());
     out.Key("category");
-    if (row[4].is_null()) out.Null(); else out.String(row[4].c_str());
+    if (row[4].is_null())
+      out.Null();
+    else
+      out.String(row[4].c_str());
     out.Key("category_id");
-    if (row[3].is_null()) out.Null(); else out.Int(row[3].as<int64_t>());
+    if (row[3].is_null())
+      out.Null();
+    else
+      out.Int(row[3].as<int64_t>());
     out.Key("units_sold").Int(ReadInt(row[5]));
     out.Key("revenue").Money(revenue);
     out.Key("orders").Int(ReadInt(row[7]));
     out.Key("refunds").Money(refunds);
     out.EndObject();
-    output.csv.rows.push_back({text(row[0]), text(row[1]), text(row[2]), text(row[3]),
-                               text(row[4]), std::to_string(ReadInt(row[5])), MoneyCell(revenue),
+    output.csv.rows.push_back({text(row[0]), text(row[1]), text(row[2]), text(row[3]), text(row[4]),
+                               std::to_string(ReadInt(row[5])), MoneyCell(revenue),
                                std::to_string(ReadInt(row[7])), MoneyCell(refunds)});
   }
   out.EndArray();

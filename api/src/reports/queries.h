@@ -36,7 +36,7 @@ SalesMetrics ReadSalesSpan(pqxx::transaction_base& tx, const std::string& tenant
 
 // A "to date" span of the dashboards and the same span of the period before it.
 struct SpanSales {
-  std::string name;       // "today", "week", "month", "year_to_date"
+  std::string name;        // "today", "week", "month", "year_to_date"
   CivilDate period_start;  // first day of the current period
   SalesMetrics current;
   SalesMetrics previous;
@@ -87,7 +87,7 @@ std::vector<ProductStock> ReadProductStock(pqxx::transaction_base& tx, const Rep
 struct StockSummary {
   int64_t in_stock = 0, low_stock = 0, out_of_stock = 0;
   int64_t stock_units = 0;
-  Money stock_value;                 // products with level > 0 and a known unit cost
+  Money stock_value;                  // products with level > 0 and a known unit cost
   int64_t products_without_cost = 0;  // level > 0 but unit cost unknown: not in stock_value
 };
 StockSummary Summarize(const std::vector<ProductStock>& products);

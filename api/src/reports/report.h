@@ -13,10 +13,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "vecton/civil_time.h"
 #include "vecton/json.h"
@@ -50,8 +49,8 @@ struct ReportRequest {
   std::optional<int64_t> category_id;
   int limit = 10;
   int offset = 0;
-  std::string sort;   // validated against the report's allowed keys; "" = the default
-  Timestamp now;      // the request's clock, for "today", "this month", ...
+  std::string sort;  // validated against the report's allowed keys; "" = the default
+  Timestamp now;     // the request's clock, for "today", "this month", ...
 };
 
 // Rows for CSV export: a header and rows of cells, already formatted (money with 2 digits).

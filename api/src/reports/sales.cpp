@@ -15,7 +15,8 @@ namespace vecton::api::reports {
 namespace {
 
 // The bucket key of a row: see series.h. $4 is the date_trunc unit.
-constexpr std::string_view kDayKey = "(date_trunc($4, day::timestamp)::date - DATE '1970-01-01')::bigint";
+constexpr std::string_view kDayKey =
+    "(date_trunc($4, day::timestamp)::date - DATE '1970-01-01')::bigint";
 constexpr std::string_view kHourKey = "extract(epoch FROM hour_start)::bigint";
 
 std::string SeriesQuery(bool hourly, bool category) {
@@ -82,10 +83,12 @@ SalesMetrics ReadSalesSpan(pqxx::transaction_base& tx, const std::string& tenant
   const CivilDate d1 = last.value_or(CivilDate{2000, 1, 1});
   std::string q = "SELECT ";
   q += kSalesSums;
-  q += " FROM (SELECT orders, revenue, items_sold, tax, shipping, discounts, cancelled_orders, refunds"
+  q += " FROM (SELECT orders, revenue, items_sold, tax, shipping, discounts, cancelled_orders, "
+       "refunds"
        " FROM daily_sales WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
        " AND day BETWEEN $2::date AND $3::date"
-       " UNION ALL SELECT orders, revenue, items_sold, tax, shipping, discounts, cancelled_orders, refunds"
+       " UNION ALL SELECT orders, revenue, items_sold, tax, shipping, discounts, cancelled_orders, "
+       "refunds"
        " FROM hourly_sales WHERE tenant_id = $1 AND tenant_id = current_setting('vecton.tenant')"
        " AND hour_start >= $4::timestamptz AND hour_start < $5::timestamptz) s";
   pqxx::row row = tx.exec_params1(q, tenant, DateParam(d0), DateParam(d1),
@@ -125,9 +128,15 @@ void WriteByCategory(pqxx::transaction_base& tx, const ReportRequest& req, JsonW
     out.BeginObject();
     // -1 is the aggregates' "no category"; the response says so with null.
     out.Key("category_id");
-    if (category_id == -1) out.Null(); else out.Int(category_id);
+    if (category_id == -1)
+      out.Null();
+    else
+      out.Int(category_id);
     out.Key("category_name");
-    if (row[1].is_null()) out.Null(); else out.String(row[1].c_str());
+    if (row[1].is_null())
+      out.Null();
+    else
+      out.String(row[1].c_str());
     out.Key("orders").Int(ReadInt(row[2]));
     out.Key("revenue").Money(revenue);
     out.Key("items_sold").Int(ReadInt(row[4]));

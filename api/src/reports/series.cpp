@@ -17,17 +17,23 @@ Bucket DayBucket(CivilDate start, CivilDate last) {
 // The last date of the bucket that starts at `start`.
 CivilDate BucketLastDay(Granularity g, CivilDate start) {
   switch (g) {
-    case Granularity::kWeekly: return start.AddDays(6);
-    case Granularity::kMonthly: return start.AddMonths(1).AddDays(-1);
-    default: return start;
+    case Granularity::kWeekly:
+      return start.AddDays(6);
+    case Granularity::kMonthly:
+      return start.AddMonths(1).AddDays(-1);
+    default:
+      return start;
   }
 }
 
 CivilDate NextBucketStart(Granularity g, CivilDate start) {
   switch (g) {
-    case Granularity::kWeekly: return start.AddDays(7);
-    case Granularity::kMonthly: return start.AddMonths(1);
-    default: return start.AddDays(1);
+    case Granularity::kWeekly:
+      return start.AddDays(7);
+    case Granularity::kMonthly:
+      return start.AddMonths(1);
+    default:
+      return start.AddDays(1);
   }
 }
 
@@ -35,9 +41,12 @@ CivilDate NextBucketStart(Granularity g, CivilDate start) {
 
 CivilDate BucketStart(Granularity g, CivilDate d) {
   switch (g) {
-    case Granularity::kWeekly: return d.WeekStart();
-    case Granularity::kMonthly: return d.MonthStart();
-    default: return d;
+    case Granularity::kWeekly:
+      return d.WeekStart();
+    case Granularity::kMonthly:
+      return d.MonthStart();
+    default:
+      return d;
   }
 }
 
@@ -88,9 +97,12 @@ std::optional<size_t> Buckets::IndexOfDay(CivilDate d) const {
 
 std::string Buckets::TruncUnit() const {
   switch (granularity_) {
-    case Granularity::kWeekly: return "week";
-    case Granularity::kMonthly: return "month";
-    default: return "day";
+    case Granularity::kWeekly:
+      return "week";
+    case Granularity::kMonthly:
+      return "month";
+    default:
+      return "day";
   }
 }
 
@@ -218,15 +230,14 @@ void WriteSalesChange(JsonWriter& out, const SalesMetrics& now, const SalesMetri
 }
 
 std::vector<std::string> SalesCsvHeader() {
-  return {"orders", "revenue", "refunds", "net_revenue", "items_sold", "average_order_value",
-          "tax", "shipping", "discounts", "cancelled_orders"};
+  return {"orders", "revenue",  "refunds",   "net_revenue",     "items_sold", "average_order_value",
+          "tax",    "shipping", "discounts", "cancelled_orders"};
 }
 
 std::vector<std::string> SalesCsvCells(const SalesMetrics& m) {
-  std::vector<std::string> cells = {std::to_string(m.orders), MoneyCell(m.revenue),
-                                    MoneyCell(m.refunds), MoneyCell(m.NetRevenue()),
-                                    std::to_string(m.items_sold),
-                                    MoneyCell(m.AverageOrderValue())};
+  std::vector<std::string> cells = {std::to_string(m.orders),     MoneyCell(m.revenue),
+                                    MoneyCell(m.refunds),         MoneyCell(m.NetRevenue()),
+                                    std::to_string(m.items_sold), MoneyCell(m.AverageOrderValue())};
   if (m.order_level) {
     cells.insert(cells.end(), {MoneyCell(m.tax), MoneyCell(m.shipping), MoneyCell(m.discounts),
                                std::to_string(m.cancelled_orders)});

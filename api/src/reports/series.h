@@ -12,11 +12,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "reports/report.h"
 #include "vecton/civil_time.h"
@@ -26,9 +25,9 @@
 namespace vecton::api::reports {
 
 struct Bucket {
-  int64_t key = 0;       // see DESIGN
-  std::string period;    // "2026-11-02" or, hourly, "2026-10-25T02:00:00+02:00"
-  CivilDate first_day;   // the local dates the bucket covers (hourly: the hour's date twice)
+  int64_t key = 0;      // see DESIGN
+  std::string period;   // "2026-11-02" or, hourly, "2026-10-25T02:00:00+02:00"
+  CivilDate first_day;  // the local dates the bucket covers (hourly: the hour's date twice)
   CivilDate last_day;
 };
 
@@ -80,7 +79,7 @@ std::optional<double> RelativeChange(double now, double before);
 std::optional<double> Ratio(double numerator, double denominator);  // nullopt when denominator 0
 void WriteRatio(JsonWriter& out, std::optional<double> r);
 std::string RatioCell(std::optional<double> r);  // "" for null
-std::string MoneyCell(Money m);                    // 2 fraction digits
+std::string MoneyCell(Money m);                  // 2 fraction digits
 
 // ---- the sales metric set ---------------------------------------------------------------
 

@@ -4,7 +4,6 @@
 
 #include <pqxx/pqxx>
 
-
 namespace vecton::api {
 namespace {
 
@@ -45,9 +44,8 @@ std::unique_ptr<pqxx::connection> Database::Open() {
 std::unique_ptr<pqxx::connection> Database::Borrow() {
   {
     std::unique_lock lock(mutex_);
-    bool ready = returned_.wait_for(lock, options_.borrow_timeout, [&] {
-      return !idle_.empty() || open_ < options_.pool_size;
-    });
+    bool ready = returned_.wait_for(lock, options_.borrow_timeout,
+                                    [&] { return !idle_.empty() || open_ < options_.pool_size; });
     if (!ready) throw StorageUnavailable("no free database connection");
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
@@ -149,8 +147,7 @@ std::optional<TenantSettings> Database::LoadTenant(const std::string& tenant) {
   std::optional<TenantSettings> settings;
   Read(tenant, [&](pqxx::transaction_base& tx) {
     pqxx::result r = tx.exec_params(
-        "SELECT timezone, currency, low_stock_threshold FROM tenants WHERE tenant_id = $1",
-        tenant);
+        "SELECT timezone, currency, low_stock_threshold FROM tenants WHERE tenant_id = $1", tenant);
     if (r.empty()) return;
     settings = TenantSettings{.id = tenant,
                               .timezone = r[0][0].c_str(),
@@ -165,15 +162,33 @@ ReportOutput Database::RunReport(ReportId report, const ReportRequest& req, Json
   Read(req.tenant.id, [&](pqxx::transaction_base& tx) {
     // A retry never happens after fn started, so `out` is written at most once.
     switch (report) {
-      case ReportId::kDashboard: Dashboard(tx, req, out); break;
-      case ReportId::kSalesDashboard: SalesDashboard(tx, req, out); break;
-      case ReportId::kCustomersDashboard: CustomersDashboard(tx, req, out); break;
-      case ReportId::kInventoryDashboard: InventoryDashboard(tx, req, out); break;
-      case ReportId::kSales: output = SalesReport(tx, req, out); break;
-      case ReportId::kProducts: output = ProductsReport(tx, req, out); break;
-      case ReportId::kCustomers: output = CustomersReport(tx, req, out); break;
-      case ReportId::kInventory: output = InventoryReport(tx, req, out); break;
-      case ReportId::kCampaigns: output = CampaignsReport(tx, req, out); break;
+      case ReportId::kDashboard:
+        Dashboard(tx, req, out);
+        break;
+      case ReportId::kSalesDashboard:
+        SalesDashboard(tx, req, out);
+        break;
+      case ReportId::kCustomersDashboard:
+        CustomersDashboard(tx, req, out);
+        break;
+      case ReportId::kInventoryDashboard:
+        InventoryDashboard(tx, req, out);
+        break;
+      case ReportId::kSales:
+        output = SalesReport(tx, req, out);
+        break;
+      case ReportId::kProducts:
+        output = ProductsReport(tx, req, out);
+        break;
+      case ReportId::kCustomers:
+        output = CustomersReport(tx, req, out);
+        break;
+      case ReportId::kInventory:
+        output = InventoryReport(tx, req, out);
+        break;
+      case ReportId::kCampaigns:
+        output = CampaignsReport(tx, req, out);
+        break;
     }
   });
   return output;
@@ -182,9 +197,8 @@ ReportOutput Database::RunReport(ReportId report, const ReportRequest& req, Json
 custom::CustomResult Database::RunCustomReport(const custom::Definition& definition,
                                                const ReportRequest& req) {
   custom::CustomResult result;
-  Read(req.tenant.id, [&](pqxx::transaction_base& tx) {
-    result = custom::RunCustomReport(tx, definition, req);
-  });
+  Read(req.tenant.id,
+       [&](pqxx::transaction_base& tx) { result = custom::RunCustomReport(tx, definition, req); });
   return result;
 }
 
@@ -196,12 +210,17 @@ constexpr const char* kCreatedAt =
 std::string Database::SaveReport(const std::string& tenant, const std::string& id,
                                  const std::string& name, const std::string& definition_json) {
   std::string created_at;
-  Read(tenant, [&](pqxx::transaction_base& tx) {
-    created_at = tx.exec_params1(std::string("INSERT INTO saved_reports (tenant_id, report_id, "
-                                             "name, definition) VALUES ($1, $2, $3, $4::jsonb) "
-                                             "RETURNING ") + kCreatedAt,
-                                 tenant, id, name, definition_json)[0].c_str();
-  }, true);
+  Read(
+      tenant,
+      [&](pqxx::transaction_base& tx) {
+        created_at = tx.exec_params1(std::string("INSERT INTO saved_reports (tenant_id, report_id, "
+                                                 "name, definition) VALUES ($1, $2, $3, $4::jsonb) "
+                                                 "RETURNING ") +
+                                         kCreatedAt,
+                                     tenant, id, name, definition_json)[0]
+                         .c_str();
+      },
+      true);
   return created_at;
 }
 
@@ -222,22 +241,28 @@ std::vector<SavedReport> Database::ListReports(const std::string& tenant) {
 std::optional<SavedReport> Database::LoadReport(const std::string& tenant, const std::string& id) {
   std::optional<SavedReport> report;
   Read(tenant, [&](pqxx::transaction_base& tx) {
-    pqxx::result r = tx.exec_params(
-        std::string("SELECT report_id, name, definition::text, ") + kCreatedAt +
-            " FROM saved_reports WHERE tenant_id = $1 AND report_id = $2",
-        tenant, id);
-    if (!r.empty()) report = SavedReport{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str()};
+    pqxx::result r =
+        tx.exec_params(std::string("SELECT report_id, name, definition::text, ") + kCreatedAt +
+                           " FROM saved_reports WHERE tenant_id = $1 AND report_id = $2",
+                       tenant, id);
+    if (!r.empty())
+      report = SavedReport{r[0][0].c_str(), r[0][1].c_str(), r[0][2].c_str(), r[0][3].c_str()};
   });
   return report;
 }
 
 bool Database::DeleteReport(const std::string& tenant, const std::string& id) {
   bool deleted = false;
-  Read(tenant, [&](pqxx::transaction_base& tx) {
-    deleted = !tx.exec_params("DELETE FROM saved_reports WHERE tenant_id = $1 AND report_id = $2 "
-                              "RETURNING report_id",
-                              tenant, id).empty();
-  }, true);
+  Read(
+      tenant,
+      [&](pqxx::transaction_base& tx) {
+        deleted = !tx.exec_params(
+                         "DELETE FROM saved_reports WHERE tenant_id = $1 AND report_id = $2 "
+                         "RETURNING report_id",
+                         tenant, id)
+                       .empty();
+      },
+      true);
   return deleted;
 }
 
@@ -264,9 +289,10 @@ Status AsOwner(const std::string& url, const std::string& schema, const std::str
     tx.exec("SET LOCAL search_path TO " + conn.quote_name(schema));
     tx.exec_params("SELECT set_config('vecton.tenant', $1, true)", tenant);
     if (tx.exec_params("SELECT 1 FROM tenants WHERE tenant_id = $1", tenant).empty()) {
-      return Error(fmt::format("tenant '{}' does not exist (create it with "
-                               "`analytics-ingestor tenant add {}`)",
-                               tenant, tenant));
+      return Error(
+          fmt::format("tenant '{}' does not exist (create it with "
+                      "`analytics-ingestor tenant add {}`)",
+                      tenant, tenant));
     }
     Status st = fn(tx);
     if (st) tx.commit();

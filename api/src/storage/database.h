@@ -87,8 +87,8 @@ class Database {
 
   // Saved reports of `tenant`, each statement in a transaction with vecton.tenant set, so
   // row-level security keeps every tenant to its own rows. Save returns created_at.
-  std::string SaveReport(const std::string& tenant, const std::string& id,
-                         const std::string& name, const std::string& definition_json);
+  std::string SaveReport(const std::string& tenant, const std::string& id, const std::string& name,
+                         const std::string& definition_json);
   std::vector<SavedReport> ListReports(const std::string& tenant);
   std::optional<SavedReport> LoadReport(const std::string& tenant, const std::string& id);
   bool DeleteReport(const std::string& tenant, const std::string& id);  // false: no such report

@@ -24,7 +24,8 @@ struct Timestamp {
   static constexpr int64_t kMicrosPerSecond = 1'000'000;
   static constexpr Timestamp FromSeconds(int64_t s) { return {s * kMicrosPerSecond}; }
   constexpr int64_t seconds() const {  // floor
-    return micros >= 0 ? micros / kMicrosPerSecond : -((-micros + kMicrosPerSecond - 1) / kMicrosPerSecond);
+    return micros >= 0 ? micros / kMicrosPerSecond
+                       : -((-micros + kMicrosPerSecond - 1) / kMicrosPerSecond);
   }
   constexpr auto operator<=>(const Timestamp&) const = default;
 };
@@ -42,13 +43,13 @@ struct CivilDate {
   int month = 1;  // 1..12
   int day = 1;    // 1..31
   static CivilDate FromDays(int64_t days_since_epoch);
-  int64_t ToDays() const;           // days since 1970-01-01
-  int Weekday() const;              // 1 = Monday .. 7 = Sunday (ISO 8601)
+  int64_t ToDays() const;  // days since 1970-01-01
+  int Weekday() const;     // 1 = Monday .. 7 = Sunday (ISO 8601)
   CivilDate AddDays(int64_t n) const { return FromDays(ToDays() + n); }
-  CivilDate WeekStart() const;      // the Monday on or before this date
+  CivilDate WeekStart() const;  // the Monday on or before this date
   CivilDate MonthStart() const { return {year, month, 1}; }
-  CivilDate AddMonths(int n) const; // day clamped to the target month's length
-  std::string ToString() const;     // "2026-11-25"
+  CivilDate AddMonths(int n) const;  // day clamped to the target month's length
+  std::string ToString() const;      // "2026-11-25"
   static Result<CivilDate> Parse(std::string_view text);  // strict "YYYY-MM-DD"
   auto operator<=>(const CivilDate&) const = default;
 };
@@ -81,8 +82,8 @@ class TimeZone {
   Timestamp StartOfDay(CivilDate d) const;
 
   struct Transition {
-    int64_t at;      // Unix seconds
-    int offset;      // UTC offset in effect from `at`
+    int64_t at;  // Unix seconds
+    int offset;  // UTC offset in effect from `at`
   };
   // Public for the loader and tests; not part of the contract. `transitions` ascending;
   // `initial_offset` applies before the first; `posix_footer` (e.g. "CET-1CEST,M3.5.0,M10.5.0/3",

@@ -28,9 +28,9 @@ struct Setting {
   Type type;
   std::string_view default_value;
   std::string_view doc;
-  int64_t min = 0;           // for kInt
-  int64_t max = INT64_MAX;   // for kInt
-  bool secret = false;       // never printed, even with --check-config
+  int64_t min = 0;          // for kInt
+  int64_t max = INT64_MAX;  // for kInt
+  bool secret = false;      // never printed, even with --check-config
 };
 
 class Config {

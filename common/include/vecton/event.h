@@ -54,9 +54,9 @@ struct OrderCreated {
   std::optional<std::string> customer_id;  // nullopt = guest
   Timestamp placed_at;                     // default: envelope time
   std::string status = "pending";
-  std::string currency;                    // ISO 4217, upper case
+  std::string currency;  // ISO 4217, upper case
   std::optional<FxRate> fx_rate;
-  std::vector<OrderItem> items;            // >= 1
+  std::vector<OrderItem> items;                            // >= 1
   Money discount_total, shipping_total, tax_total, total;  // >= 0, order currency
   std::optional<std::string> campaign_id, channel, country;
 };
@@ -65,13 +65,13 @@ struct OrderStatusChanged {
   std::string order_id;
   std::string status;
   std::optional<std::string> previous_status;
-  Timestamp changed_at;                    // default: envelope time
-  std::optional<Money> refund_amount;      // > 0, order currency
+  Timestamp changed_at;                // default: envelope time
+  std::optional<Money> refund_amount;  // > 0, order currency
 };
 
 struct ProductStockChanged {
   std::string product_id;
-  int64_t stock_level = 0;                 // may be negative (backorders)
+  int64_t stock_level = 0;  // may be negative (backorders)
   Timestamp changed_at;
   std::optional<int64_t> delta;
   std::optional<std::string> reason, sku, name;
@@ -82,11 +82,11 @@ struct ProductStockChanged {
 
 struct StockReceived {
   std::string product_id;
-  int64_t quantity = 0;                    // >= 1
+  int64_t quantity = 0;  // >= 1
   Timestamp received_at;
   std::optional<Money> unit_cost;
   std::optional<std::string> currency;
-  std::optional<FxRate> fx_rate;           // accepted as for orders, for a foreign currency
+  std::optional<FxRate> fx_rate;  // accepted as for orders, for a foreign currency
   std::optional<std::string> supplier_id;
   std::optional<int64_t> stock_level;
   std::optional<std::string> sku, name;
@@ -102,7 +102,7 @@ struct CampaignSent {
   std::string campaign_id;
   std::optional<std::string> name, channel;
   Timestamp sent_at;
-  int64_t recipients = 0;                  // >= 0
+  int64_t recipients = 0;  // >= 0
   std::optional<Money> cost;
   std::optional<std::string> currency;
   std::optional<FxRate> fx_rate;
@@ -115,8 +115,8 @@ struct EmailOpened {
   std::optional<std::string> message_id;
 };
 
-using EventData = std::variant<OrderCreated, OrderStatusChanged, ProductStockChanged,
-                               StockReceived, CustomerCreated, CampaignSent, EmailOpened>;
+using EventData = std::variant<OrderCreated, OrderStatusChanged, ProductStockChanged, StockReceived,
+                               CustomerCreated, CampaignSent, EmailOpened>;
 
 struct Event {
   std::string id;

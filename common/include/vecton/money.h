@@ -49,8 +49,14 @@ class Money {
   constexpr Money operator-(Money o) const { return Money(units_ - o.units_); }
   constexpr Money operator-() const { return Money(-units_); }
   constexpr Money operator*(int64_t n) const { return Money(units_ * n); }
-  Money& operator+=(Money o) { units_ += o.units_; return *this; }
-  Money& operator-=(Money o) { units_ -= o.units_; return *this; }
+  Money& operator+=(Money o) {
+    units_ += o.units_;
+    return *this;
+  }
+  Money& operator-=(Money o) {
+    units_ -= o.units_;
+    return *this;
+  }
   constexpr auto operator<=>(const Money&) const = default;
 
  private:

@@ -56,7 +56,7 @@ struct OrderFacts {
   std::optional<std::string> customer_id;
   Timestamp placed_at;
   std::string initial_status = "pending";
-  int64_t fx_rate = kFxRateOne;  // reporting-currency units per order-currency unit, 1e-10
+  int64_t fx_rate = kFxRateOne;           // reporting-currency units per order-currency unit, 1e-10
   Money total, tax, shipping, discounts;  // reporting currency
   std::optional<std::string> campaign_id;
   std::vector<OrderLineFacts> lines;
@@ -104,11 +104,33 @@ struct ProductCell {
 // Everything one order adds to the aggregate tables. Hours are tenant-local hour starts;
 // each hour's day is its local date.
 struct OrderContribution {
-  struct Hourly { Timestamp hour_start; CivilDate day; SalesCell cell; };
-  struct Category { Timestamp hour_start; CivilDate day; int64_t category_id; CategoryCell cell; };
-  struct Product { CivilDate day; std::string product_id; ProductCell cell; };
-  struct CustomerDay { std::string customer_id; CivilDate day; int64_t orders; Money revenue; };
-  struct Campaign { std::string campaign_id; int64_t orders; Money revenue; };
+  struct Hourly {
+    Timestamp hour_start;
+    CivilDate day;
+    SalesCell cell;
+  };
+  struct Category {
+    Timestamp hour_start;
+    CivilDate day;
+    int64_t category_id;
+    CategoryCell cell;
+  };
+  struct Product {
+    CivilDate day;
+    std::string product_id;
+    ProductCell cell;
+  };
+  struct CustomerDay {
+    std::string customer_id;
+    CivilDate day;
+    int64_t orders;
+    Money revenue;
+  };
+  struct Campaign {
+    std::string campaign_id;
+    int64_t orders;
+    Money revenue;
+  };
 
   std::vector<Hourly> hourly;
   std::vector<Category> categories;

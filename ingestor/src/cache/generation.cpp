@@ -19,7 +19,8 @@ struct RedisAddress {
 
 // redis://[:password@]host[:port][/db]
 RedisAddress ParseRedisUrl(const std::string& url) {
-  static const std::regex kUrl(R"(^redis://(?:([^:@/]*):([^@/]*)@)?([^:/]+)(?::(\d+))?(?:/(\d+))?/?$)");
+  static const std::regex kUrl(
+      R"(^redis://(?:([^:@/]*):([^@/]*)@)?([^:/]+)(?::(\d+))?(?:/(\d+))?/?$)");
   RedisAddress a;
   std::smatch m;
   if (std::regex_match(url, m, kUrl)) {
@@ -57,12 +58,13 @@ bool GenerationPublisher::EnsureConnected() {
     if (reply != nullptr) freeReplyObject(reply);
     return ok;
   };
-  if (!a.password.empty() &&
-      !command_ok(static_cast<redisReply*>(redisCommand(context_, "AUTH %s", a.password.c_str())))) {
+  if (!a.password.empty() && !command_ok(static_cast<redisReply*>(
+                                 redisCommand(context_, "AUTH %s", a.password.c_str())))) {
     Disconnect();
     return false;
   }
-  if (a.db != 0 && !command_ok(static_cast<redisReply*>(redisCommand(context_, "SELECT %d", a.db)))) {
+  if (a.db != 0 &&
+      !command_ok(static_cast<redisReply*>(redisCommand(context_, "SELECT %d", a.db)))) {
     Disconnect();
     return false;
   }
@@ -87,8 +89,8 @@ bool GenerationPublisher::Flush() {
   // Pipelined: all commands, then all replies.
   for (const auto& [tenant, generation] : pending_) {
     std::string value = std::to_string(generation);
-    redisAppendCommand(context_, "SET vecton:gen:%b %b", tenant.data(), tenant.size(),
-                       value.data(), value.size());
+    redisAppendCommand(context_, "SET vecton:gen:%b %b", tenant.data(), tenant.size(), value.data(),
+                       value.size());
     redisAppendCommand(context_, "PUBLISH vecton:gen %b", tenant.data(), tenant.size());
   }
   bool ok = true;

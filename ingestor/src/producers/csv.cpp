@@ -1,6 +1,7 @@
 #include "producers/csv.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <csignal>
 #include <cstring>
 #include <optional>
-
-#include <fmt/format.h>
 
 extern char** environ;
 
@@ -45,8 +44,8 @@ Status CsvParser::Feed(std::string_view bytes, std::vector<CsvRecord>& out,
         // A CR outside quotes must start a CRLF.
         if (c != '\n') {
           failed_ = true;
-          return Error(fmt::format("CSV line {}: carriage return not followed by a line feed",
-                                   line_ + 1));
+          return Error(
+              fmt::format("CSV line {}: carriage return not followed by a line feed", line_ + 1));
         }
         ++line_;
         EndRecord(out);
@@ -119,8 +118,8 @@ Status CsvParser::Finish(std::vector<CsvRecord>& out, std::vector<int64_t>* firs
   switch (state_) {
     case State::kQuoted:
       failed_ = true;
-      return Error(fmt::format(
-          "CSV line {}: quoted field not closed before the end of the input", record_first_line_));
+      return Error(fmt::format("CSV line {}: quoted field not closed before the end of the input",
+                               record_first_line_));
     case State::kAfterCr:
       failed_ = true;
       return Error(fmt::format("CSV line {}: carriage return at the end of the input", line_ + 1));
@@ -203,9 +202,10 @@ Status CsvFileReader::Close() {
       return Error(fmt::format("waiting for gzip failed: {}", std::strerror(errno)));
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      return Error(fmt::format("gzip -dc {} failed (exit status {}): the archive is corrupt or "
-                               "truncated",
-                               path_, WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+      return Error(
+          fmt::format("gzip -dc {} failed (exit status {}): the archive is corrupt or "
+                      "truncated",
+                      path_, WIFEXITED(status) ? WEXITSTATUS(status) : -1));
     }
   }
   return OkStatus();
@@ -225,14 +225,16 @@ Result<std::optional<CsvRecord>> CsvFileReader::Next() {
     const size_t n = ::fread(buffer_.data(), 1, buffer_.size(), file_);
     if (n > 0) {
       bytes_read_ += static_cast<int64_t>(n);
-      if (Status s = parser_.Feed(std::string_view(buffer_.data(), n), pending_, &pending_lines_); !s) {
+      if (Status s = parser_.Feed(std::string_view(buffer_.data(), n), pending_, &pending_lines_);
+          !s) {
         return Error(path_ + ": " + s.error());
       }
       continue;
     }
     if (::ferror(file_)) return Error(fmt::format("reading {} failed", path_));
     eof_ = true;
-    if (Status s = parser_.Finish(pending_, &pending_lines_); !s) return Error(path_ + ": " + s.error());
+    if (Status s = parser_.Finish(pending_, &pending_lines_); !s)
+      return Error(path_ + ": " + s.error());
     if (Status s = Close(); !s) return Error(s.error());
   }
   record_line_ = pending_lines_[next_pending_];

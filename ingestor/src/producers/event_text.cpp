@@ -1,8 +1,8 @@
 #include "producers/event_text.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace vecton::producers {
 
@@ -11,14 +11,22 @@ CloudEventWriter::CloudEventWriter(std::string_view id, std::string_view source,
                                    std::string_view tenant)
     : type_(type) {
   writer_.BeginObject()
-      .Key("specversion").String("1.0")
-      .Key("id").String(id)
-      .Key("source").String(source)
-      .Key("type").String(type)
-      .Key("time").String(time)
-      .Key("tenant").String(tenant)
-      .Key("datacontenttype").String("application/json")
-      .Key("data").BeginObject();
+      .Key("specversion")
+      .String("1.0")
+      .Key("id")
+      .String(id)
+      .Key("source")
+      .String(source)
+      .Key("type")
+      .String(type)
+      .Key("time")
+      .String(time)
+      .Key("tenant")
+      .String(tenant)
+      .Key("datacontenttype")
+      .String("application/json")
+      .Key("data")
+      .BeginObject();
 }
 
 ProducedEvent CloudEventWriter::Finish() {
@@ -43,8 +51,8 @@ bool IsValidTenantName(std::string_view name) {
 }
 
 Result<std::vector<CommandOption>> SplitCommandOptions(std::string_view command,
-                                                        std::span<char*> args,
-                                                        std::span<const std::string_view> flags) {
+                                                       std::span<char*> args,
+                                                       std::span<const std::string_view> flags) {
   std::vector<CommandOption> options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];

@@ -48,8 +48,8 @@ bool IsValidTenantName(std::string_view name);
 // in order. `command` prefixes errors: "import: option '--orders' needs a value".
 using CommandOption = std::pair<std::string, std::string>;  // ("orders", "x.csv")
 Result<std::vector<CommandOption>> SplitCommandOptions(std::string_view command,
-                                                        std::span<char*> args,
-                                                        std::span<const std::string_view> flags);
+                                                       std::span<char*> args,
+                                                       std::span<const std::string_view> flags);
 
 // True for an ISO 4217-shaped code: three upper-case ASCII letters.
 bool IsCurrencyCode(std::string_view code);

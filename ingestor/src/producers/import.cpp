@@ -1,10 +1,10 @@
 #include "producers/import.h"
 
-#include <chrono>
-#include <ostream>
-
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include <chrono>
+#include <ostream>
 
 #include "producers/csv.h"
 #include "producers/publisher.h"
@@ -77,13 +77,13 @@ Result<ImportOptions> ParseImportArgs(std::span<char*> args) {
   if (options.help) return options;
   if (options.tenant.empty()) return Error("import: --tenant is required");
   if (!IsValidTenantName(options.tenant)) {
-    return Error(fmt::format("import: --tenant '{}' is not a DNS label (a-z, 0-9, '-')",
-                             options.tenant));
+    return Error(
+        fmt::format("import: --tenant '{}' is not a DNS label (a-z, 0-9, '-')", options.tenant));
   }
   if (options.orders_path.empty()) return Error("import: --orders FILE is required");
   if (!options.currency.empty() && !IsCurrencyCode(options.currency)) {
-    return Error(fmt::format("import: --currency '{}' is not an ISO 4217 code like GBP",
-                             options.currency));
+    return Error(
+        fmt::format("import: --currency '{}' is not an ISO 4217 code like GBP", options.currency));
   }
   if (Result<ColumnMapping> m = ParseMapping(options.mapping); !m) {
     return Error("import: " + m.error());
@@ -135,10 +135,12 @@ int RunImport(const ImportOptions& options, amqp::Broker* broker, std::ostream& 
       if (Status s = publisher.Add(events); !s) return fail(s.error());
       events.clear();
     }
-    meter.Tick([&] {
-      return fmt::format("{} lines read, {} orders {}", assembler.stats().lines,
-                         publisher.published(), options.dry_run ? "built" : "published");
-    }, publisher.published());
+    meter.Tick(
+        [&] {
+          return fmt::format("{} lines read, {} orders {}", assembler.stats().lines,
+                             publisher.published(), options.dry_run ? "built" : "published");
+        },
+        publisher.published());
   }
   assembler.Finish(events);
   if (Status s = publisher.Add(events); !s) return fail(s.error());
@@ -158,8 +160,9 @@ int RunImport(const ImportOptions& options, amqp::Broker* broker, std::ostream& 
   fmt::print(out, "  items sold: {}\n", stats.items);
   fmt::print(out, "  revenue: {} {}\n", MoneyText(stats.revenue), options.currency);
   if (stats.ambiguous_times + stats.skipped_times > 0) {
-    fmt::print(out, "  orders in a repeated local hour: {} (earlier instant taken), in a skipped "
-                    "hour: {} (moved forward)\n",
+    fmt::print(out,
+               "  orders in a repeated local hour: {} (earlier instant taken), in a skipped "
+               "hour: {} (moved forward)\n",
                stats.ambiguous_times, stats.skipped_times);
   }
   fmt::print(out, "  took {:.1f} s\n", meter.elapsed_seconds());

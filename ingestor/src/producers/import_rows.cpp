@@ -1,15 +1,15 @@
 #include "producers/import_rows.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 namespace vecton::producers {
 namespace {
 
 constexpr std::array<std::string_view, kImportFieldCount> kFieldKeys = {
-    "order_id", "product_id", "quantity", "unit_price", "placed_at",
+    "order_id", "product_id", "quantity",      "unit_price",  "placed_at",
     "sku",      "name",       "category_name", "customer_id", "country"};
 constexpr int kRequiredFields = 5;  // the first five keys
 constexpr size_t kMaxOrderIdLength = 128 - std::string_view("import-").size();
@@ -175,7 +175,8 @@ OrderAssembler::OrderAssembler(ImportSettings settings, ResolvedColumns columns)
 
 std::string_view OrderAssembler::Field(const CsvRecord& row, ImportField f) const {
   const int i = columns_.Of(f);
-  return i >= 0 && static_cast<size_t>(i) < row.size() ? std::string_view(row[i]) : std::string_view();
+  return i >= 0 && static_cast<size_t>(i) < row.size() ? std::string_view(row[i])
+                                                       : std::string_view();
 }
 
 void OrderAssembler::Skip(const std::string& reason, int64_t line) {

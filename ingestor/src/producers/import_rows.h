@@ -38,15 +38,15 @@ namespace vecton::producers {
 
 // The order fields a CSV column can feed.
 enum class ImportField {
-  kOrderId,      // required
-  kProductId,    // required
-  kQuantity,     // required: integer
-  kUnitPrice,    // required: decimal, at most 4 fraction digits
-  kPlacedAt,     // required: naive local time "YYYY-MM-DD HH:MM[:SS]" (or with 'T')
+  kOrderId,    // required
+  kProductId,  // required
+  kQuantity,   // required: integer
+  kUnitPrice,  // required: decimal, at most 4 fraction digits
+  kPlacedAt,   // required: naive local time "YYYY-MM-DD HH:MM[:SS]" (or with 'T')
   kSku,
   kName,
   kCategoryName,
-  kCustomerId,   // empty = guest; "17850.0" -> "17850"
+  kCustomerId,  // empty = guest; "17850.0" -> "17850"
   kCountry,
 };
 inline constexpr int kImportFieldCount = 10;
@@ -62,7 +62,7 @@ inline constexpr std::string_view kDefaultMapping =
 
 struct ColumnMapping {
   struct Entry {
-    std::string column;    // CSV header name; empty = field not imported
+    std::string column;      // CSV header name; empty = field not imported
     bool explicit_ = false;  // given in --mapping (must then exist in the header)
   };
   std::array<Entry, kImportFieldCount> entries;
@@ -112,11 +112,11 @@ std::optional<std::string> NormalizeCustomerId(std::string_view text);
 struct ImportSettings {
   std::string tenant;
   std::string source = "import";
-  std::string currency;                 // ISO 4217 of the file's amounts
-  std::optional<std::string> fx_rate;   // when `currency` is not the tenant's
-  std::string status = "completed";     // historical orders are done
+  std::string currency;                // ISO 4217 of the file's amounts
+  std::optional<std::string> fx_rate;  // when `currency` is not the tenant's
+  std::string status = "completed";    // historical orders are done
   std::shared_ptr<const TimeZone> zone;
-  size_t open_window = 64;              // orders kept open for interleaved lines
+  size_t open_window = 64;  // orders kept open for interleaved lines
 };
 
 // Why a line was not imported; the text is what the summary prints.
@@ -126,11 +126,11 @@ struct SkipCount {
 };
 
 struct ImportStats {
-  int64_t lines = 0;         // data rows read (header excluded, blank lines excluded)
+  int64_t lines = 0;  // data rows read (header excluded, blank lines excluded)
   int64_t lines_imported = 0;
-  int64_t orders = 0;        // order.created events written
-  int64_t items = 0;         // sum of quantities of the imported lines
-  Money revenue;             // sum of the orders' totals, file currency
+  int64_t orders = 0;                              // order.created events written
+  int64_t items = 0;                               // sum of quantities of the imported lines
+  Money revenue;                                   // sum of the orders' totals, file currency
   int64_t ambiguous_times = 0, skipped_times = 0;  // orders placed in a DST overlap / gap
   std::map<std::string, SkipCount> skipped;        // reason -> count
   int64_t skipped_lines() const;
@@ -170,7 +170,7 @@ class OrderAssembler {
   ImportSettings settings_;
   ResolvedColumns columns_;
   ImportStats stats_;
-  std::deque<OpenOrder> open_;                // oldest first
+  std::deque<OpenOrder> open_;                  // oldest first
   std::set<std::string, std::less<>> written_;  // orders already written
 };
 

@@ -1,9 +1,9 @@
 #include "producers/publisher.h"
 
-#include <ostream>
-
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+
+#include <ostream>
 
 namespace vecton::producers {
 
@@ -24,8 +24,8 @@ Status ChunkPublisher::Add(std::vector<ProducedEvent>& events) {
       ++published_;
       continue;
     }
-    pending_.push_back(amqp::OutgoingMessage{topology_.exchange, std::move(event.routing_key),
-                                             std::move(event.body), {}});
+    pending_.push_back(amqp::OutgoingMessage{
+        topology_.exchange, std::move(event.routing_key), std::move(event.body), {}});
     if (pending_.size() >= chunk_) {
       if (Status s = Flush(); !s) return s;
     }

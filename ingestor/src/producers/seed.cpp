@@ -1,12 +1,12 @@
 #include "producers/seed.h"
 
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
 #include <charconv>
 #include <chrono>
 #include <map>
 #include <ostream>
-
-#include <fmt/format.h>
-#include <fmt/ostream.h>
 
 #include "producers/publisher.h"
 #include "producers/seed_data.h"
@@ -20,7 +20,8 @@ Result<T> ParseNumber(std::string_view option, std::string_view text, T min, T m
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
-    return Error(fmt::format("seed: --{} '{}' must be an integer in {}..{}", option, text, min, max));
+    return Error(
+        fmt::format("seed: --{} '{}' must be an integer in {}..{}", option, text, min, max));
   }
   return value;
 }
@@ -103,10 +104,10 @@ int RunSeed(const SeedOptions& options, amqp::Broker* broker, std::ostream& prog
   plan.orders_per_day = options.orders_per_day;
   plan.currency = options.currency;
   plan.zone = *zone;
-  const Timestamp now = options.now.value_or(Timestamp{
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count()});
+  const Timestamp now =
+      options.now.value_or(Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count()});
 
   ChunkPublisher publisher(options.dry_run ? nullptr : broker, options.topology, options.chunk);
   if (Status s = publisher.Start(); !s) return fail(s.error());

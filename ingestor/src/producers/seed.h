@@ -17,17 +17,17 @@
 namespace vecton::producers {
 
 struct SeedOptions {
-  bool help = false;                 // --help: print SeedHelp() and exit 0
-  std::string tenant = "demo";       // --tenant
-  int days = 90;                     // --days (1..3650), the last one today
-  uint64_t seed = 42;                // --seed
-  int orders_per_day = 40;           // --orders-per-day (0..100000)
-  std::string currency = "HUF";      // --currency; main passes the tenant's
+  bool help = false;                         // --help: print SeedHelp() and exit 0
+  std::string tenant = "demo";               // --tenant
+  int days = 90;                             // --days (1..3650), the last one today
+  uint64_t seed = 42;                        // --seed
+  int orders_per_day = 40;                   // --orders-per-day (0..100000)
+  std::string currency = "HUF";              // --currency; main passes the tenant's
   std::string timezone = "Europe/Budapest";  // --timezone; main passes the tenant's
-  bool dry_run = false;              // --dry-run: generate, publish nothing
-  size_t chunk = 1000;               // events per confirmed publish
-  std::optional<Timestamp> now;      // for tests; default: the clock
-  amqp::Topology topology;           // main sets the configured names
+  bool dry_run = false;                      // --dry-run: generate, publish nothing
+  size_t chunk = 1000;                       // events per confirmed publish
+  std::optional<Timestamp> now;              // for tests; default: the clock
+  amqp::Topology topology;                   // main sets the configured names
 };
 
 // Parses the arguments after "seed". Errors are one line naming the option.

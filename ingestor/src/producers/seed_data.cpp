@@ -1,5 +1,7 @@
 #include "producers/seed_data.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -7,36 +9,34 @@
 #include <random>
 #include <vector>
 
-#include <fmt/format.h>
-
 namespace vecton::producers {
 
 const SeedCategory kSeedCategories[6] = {
-    {1, "Sapkák és sálak"}, {2, "Bőráruk"},  {3, "Konyha"},
-    {4, "Otthon"},          {5, "Játékok"},  {6, "Papír és írószer"},
+    {1, "Sapkák és sálak"}, {2, "Bőráruk"}, {3, "Konyha"},
+    {4, "Otthon"},          {5, "Játékok"}, {6, "Papír és írószer"},
 };
 
 const SeedProduct kSeedProducts[40] = {
-    {"p-101", "Kötött sapka", 1, 5990},        {"p-102", "Gyapjú sál", 1, 8990},
-    {"p-103", "Téli kesztyű", 1, 6490},        {"p-104", "Baseball sapka", 1, 4490},
-    {"p-105", "Kasmír sál", 1, 19990},         {"p-106", "Svájcisapka", 1, 7990},
-    {"p-107", "Fülvédő", 1, 3990},             {"p-201", "Bőr pénztárca", 2, 14990},
-    {"p-202", "Bőr öv", 2, 9990},              {"p-203", "Kártyatartó", 2, 5490},
-    {"p-204", "Kulcstartó", 2, 2490},          {"p-205", "Bőr hátizsák", 2, 39990},
-    {"p-206", "Útlevéltartó", 2, 6990},        {"p-207", "Laptoptáska", 2, 29990},
-    {"p-301", "Kávésbögre", 3, 2990},          {"p-302", "Teáskanna", 3, 7490},
-    {"p-303", "Vágódeszka", 3, 4990},          {"p-304", "Öntöttvas serpenyő", 3, 16990},
-    {"p-305", "Fűszertartó", 3, 3490},         {"p-306", "Konyharuha", 3, 1990},
-    {"p-307", "Salátástál", 3, 5990},          {"p-401", "Illatgyertya", 4, 3990},
-    {"p-402", "Díszpárna", 4, 6990},           {"p-403", "Gyapjútakaró", 4, 18990},
-    {"p-404", "Fali óra", 4, 12990},           {"p-405", "Képkeret", 4, 3490},
-    {"p-406", "Virágcserép", 4, 2990},         {"p-501", "Fa építőkocka", 5, 8990},
-    {"p-502", "Plüssmaci", 5, 5990},           {"p-503", "Kirakós játék (1000 db)", 5, 4990},
-    {"p-504", "Társasjáték", 5, 11990},        {"p-505", "Színező könyv", 5, 2490},
-    {"p-506", "Gumilabda", 5, 1990},           {"p-507", "Kisautó", 5, 3490},
-    {"p-601", "Napló", 6, 4490},               {"p-602", "Töltőtoll", 6, 12990},
-    {"p-603", "Határidőnapló", 6, 5990},       {"p-604", "Jegyzetfüzet", 6, 1990},
-    {"p-605", "Képeslap csomag", 6, 2990},     {"p-606", "Ceruzakészlet", 6, 3990},
+    {"p-101", "Kötött sapka", 1, 5990},    {"p-102", "Gyapjú sál", 1, 8990},
+    {"p-103", "Téli kesztyű", 1, 6490},    {"p-104", "Baseball sapka", 1, 4490},
+    {"p-105", "Kasmír sál", 1, 19990},     {"p-106", "Svájcisapka", 1, 7990},
+    {"p-107", "Fülvédő", 1, 3990},         {"p-201", "Bőr pénztárca", 2, 14990},
+    {"p-202", "Bőr öv", 2, 9990},          {"p-203", "Kártyatartó", 2, 5490},
+    {"p-204", "Kulcstartó", 2, 2490},      {"p-205", "Bőr hátizsák", 2, 39990},
+    {"p-206", "Útlevéltartó", 2, 6990},    {"p-207", "Laptoptáska", 2, 29990},
+    {"p-301", "Kávésbögre", 3, 2990},      {"p-302", "Teáskanna", 3, 7490},
+    {"p-303", "Vágódeszka", 3, 4990},      {"p-304", "Öntöttvas serpenyő", 3, 16990},
+    {"p-305", "Fűszertartó", 3, 3490},     {"p-306", "Konyharuha", 3, 1990},
+    {"p-307", "Salátástál", 3, 5990},      {"p-401", "Illatgyertya", 4, 3990},
+    {"p-402", "Díszpárna", 4, 6990},       {"p-403", "Gyapjútakaró", 4, 18990},
+    {"p-404", "Fali óra", 4, 12990},       {"p-405", "Képkeret", 4, 3490},
+    {"p-406", "Virágcserép", 4, 2990},     {"p-501", "Fa építőkocka", 5, 8990},
+    {"p-502", "Plüssmaci", 5, 5990},       {"p-503", "Kirakós játék (1000 db)", 5, 4990},
+    {"p-504", "Társasjáték", 5, 11990},    {"p-505", "Színező könyv", 5, 2490},
+    {"p-506", "Gumilabda", 5, 1990},       {"p-507", "Kisautó", 5, 3490},
+    {"p-601", "Napló", 6, 4490},           {"p-602", "Töltőtoll", 6, 12990},
+    {"p-603", "Határidőnapló", 6, 5990},   {"p-604", "Jegyzetfüzet", 6, 1990},
+    {"p-605", "Képeslap csomag", 6, 2990}, {"p-606", "Ceruzakészlet", 6, 3990},
 };
 
 namespace {
@@ -163,7 +163,11 @@ class DayWriter {
  public:
   DayWriter(const SeedPlan& plan, CivilDate day, Timestamp now,
             const std::function<void(ProducedEvent&&)>& emit)
-      : plan_(plan), day_(day), key_(DateKey(day)), now_(now), emit_(emit),
+      : plan_(plan),
+        day_(day),
+        key_(DateKey(day)),
+        now_(now),
+        emit_(emit),
         start_(plan.zone->StartOfDay(day)),
         rng_(Mix(plan.seed, static_cast<uint64_t>(DayNumber(day)), 0xDA7)) {}
 
@@ -191,8 +195,8 @@ class DayWriter {
 
   // A second of the day following the shop's rhythm: quiet nights, lunch and evening peaks.
   int64_t OrderSecond() {
-    static constexpr std::array<int, 24> kHourWeights = {2, 1, 1, 1, 1, 2, 4, 7, 9, 10, 11, 12,
-                                                         13, 11, 10, 10, 11, 12, 14, 16, 17, 14, 9, 5};
+    static constexpr std::array<int, 24> kHourWeights = {
+        2, 1, 1, 1, 1, 2, 4, 7, 9, 10, 11, 12, 13, 11, 10, 10, 11, 12, 14, 16, 17, 14, 9, 5};
     return rng_.Weighted(kHourWeights) * kHour + rng_.Uniform(0, kHour - 1);
   }
 
@@ -257,8 +261,8 @@ class DayWriter {
       const std::string customer = ReturningCustomer();
       const int times = rng_.Chance(0.12) ? 2 : 1;
       for (int t = 0; t < times; ++t) {
-        const int64_t delay = rng_.Chance(0.7) ? rng_.Uniform(60, 6 * kHour)
-                                               : rng_.Uniform(6 * kHour, 48 * kHour);
+        const int64_t delay =
+            rng_.Chance(0.7) ? rng_.Uniform(60, 6 * kHour) : rng_.Uniform(6 * kHour, 48 * kHour);
         const Timestamp when{sent.micros + delay * Timestamp::kMicrosPerSecond};
         auto e = Begin("crm", "email.opened", when);
         if (!e) continue;
@@ -275,8 +279,8 @@ class DayWriter {
   int OrderCount() {
     double mean = plan_.orders_per_day;
     const int weekday = day_.Weekday();
-    if (weekday == 1) mean *= 1.15;           // Monday catch-up
-    if (weekday >= 6) mean *= 0.8;            // quieter weekends
+    if (weekday == 1) mean *= 1.15;  // Monday catch-up
+    if (weekday >= 6) mean *= 0.8;   // quieter weekends
     if (RecentCampaign(plan_.seed, day_)) mean *= 1.1;
     // A slow upward trend: +20% a year (a pure function of the date, 1.0 on 2026-01-01).
     constexpr int64_t k20260101 = 20454;
@@ -308,7 +312,8 @@ class DayWriter {
     }
     if (!customer && who != 0) customer = ReturningCustomer();
     static constexpr std::array<const char*, 3> kChannels = {"web", "mobile", "pos"};
-    const char* channel = kChannels[static_cast<size_t>(rng_.Weighted(std::array<int, 3>{55, 35, 10}))];
+    const char* channel =
+        kChannels[static_cast<size_t>(rng_.Weighted(std::array<int, 3>{55, 35, 10}))];
     const std::optional<std::string> eur_rate =
         plan_.currency != "EUR" && rng_.Chance(0.02) ? EurRateTo(plan_.currency) : std::nullopt;
     const std::string currency = eur_rate ? "EUR" : plan_.currency;
@@ -340,8 +345,8 @@ class DayWriter {
         campaign ? RoundMinor(currency, subtotal.Prorate(Money::FromUnits(1), Money::FromUnits(10)))
                  : Money();
     const bool ships = std::string_view(channel) != "pos";
-    const Money shipping = ships && subtotal < PriceIn(currency, 15000) ? PriceIn(currency, 1490)
-                                                                         : Money();
+    const Money shipping =
+        ships && subtotal < PriceIn(currency, 15000) ? PriceIn(currency, 1490) : Money();
     const Money total = subtotal - discount + shipping;
     const Money tax =
         RoundMinor(currency, total.Prorate(Money::FromUnits(27), Money::FromUnits(127)));
@@ -363,13 +368,20 @@ class DayWriter {
       for (const Line& line : lines) {
         const SeedProduct& p = kSeedProducts[line.product];
         d.BeginObject()
-            .Key("product_id").String(p.id)
-            .Key("sku").String(fmt::format("SKU-{}", p.id + 2))
-            .Key("name").String(p.name)
-            .Key("category_id").Int(p.category_id)
-            .Key("category_name").String(kSeedCategories[p.category_id - 1].name)
-            .Key("quantity").Int(line.quantity)
-            .Key("unit_price").String(MoneyText(line.price))
+            .Key("product_id")
+            .String(p.id)
+            .Key("sku")
+            .String(fmt::format("SKU-{}", p.id + 2))
+            .Key("name")
+            .String(p.name)
+            .Key("category_id")
+            .Int(p.category_id)
+            .Key("category_name")
+            .String(kSeedCategories[p.category_id - 1].name)
+            .Key("quantity")
+            .Int(line.quantity)
+            .Key("unit_price")
+            .String(MoneyText(line.price))
             .EndObject();
       }
       d.EndArray();
@@ -382,11 +394,13 @@ class DayWriter {
       d.Key("country").String(country);
       End(e);
     }
-    Lifecycle(order_id, placed, ships, lines.size() > 1 ? std::optional<Money>(lines[0].price * lines[0].quantity) : std::nullopt);
+    Lifecycle(
+        order_id, placed, ships,
+        lines.size() > 1 ? std::optional<Money>(lines[0].price * lines[0].quantity) : std::nullopt);
   }
 
-  void Status(const std::string& order_id, const char* status, const char* previous,
-              Timestamp when, std::optional<Money> refund = std::nullopt) {
+  void Status(const std::string& order_id, const char* status, const char* previous, Timestamp when,
+              std::optional<Money> refund = std::nullopt) {
     auto e = Begin("webshop", "order.status_changed", when);
     if (!e) return;
     JsonWriter& d = e->data();
@@ -426,8 +440,7 @@ class DayWriter {
     if (fate < 0.05) {
       const Timestamp refunded = After(completed, rng_.Uniform(1, 10) * kSecondsPerDay);
       const bool partial = first_line && rng_.Chance(0.5);
-      Status(order_id, "refunded", "completed", refunded,
-             partial ? first_line : std::nullopt);
+      Status(order_id, "refunded", "completed", refunded, partial ? first_line : std::nullopt);
     }
   }
 
@@ -446,9 +459,10 @@ class DayWriter {
           d.Key("product_id").String(product.id);
           d.Key("quantity").Int(quantity);
           d.Key("received_at").String(Text(received));
-          d.Key("unit_cost").String(MoneyText(RoundMinor(
-              plan_.currency, PriceIn(plan_.currency, product.price_huf)
-                                  .Prorate(Money::FromUnits(45), Money::FromUnits(100)))));
+          d.Key("unit_cost")
+              .String(MoneyText(RoundMinor(
+                  plan_.currency, PriceIn(plan_.currency, product.price_huf)
+                                      .Prorate(Money::FromUnits(45), Money::FromUnits(100)))));
           d.Key("currency").String(plan_.currency);
           d.Key("supplier_id").String(fmt::format("sup-{}", product.category_id));
           d.Key("stock_level").Int(c.capacity);

@@ -32,10 +32,10 @@ namespace vecton::producers {
 
 struct SeedPlan {
   std::string tenant = "demo";
-  int days = 90;               // days of history, the last one today
+  int days = 90;  // days of history, the last one today
   uint64_t seed = 42;
-  int orders_per_day = 40;     // the average; weekends, trend and campaigns move it
-  std::string currency = "HUF";  // the tenant's reporting currency
+  int orders_per_day = 40;               // the average; weekends, trend and campaigns move it
+  std::string currency = "HUF";          // the tenant's reporting currency
   std::shared_ptr<const TimeZone> zone;  // the tenant's zone (required)
 };
 

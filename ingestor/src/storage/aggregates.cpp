@@ -51,9 +51,9 @@ void AddRows(pqxx::transaction_base& tx, const char* table, std::vector<Column> 
 
 // The additive columns of hourly_sales and daily_sales.
 std::vector<Column> SalesColumns() {
-  return {{"orders", "int8", {}},      {"revenue", "numeric", {}},
-          {"items_sold", "int8", {}},  {"tax", "numeric", {}},
-          {"shipping", "numeric", {}}, {"discounts", "numeric", {}},
+  return {{"orders", "int8", {}},           {"revenue", "numeric", {}},
+          {"items_sold", "int8", {}},       {"tax", "numeric", {}},
+          {"shipping", "numeric", {}},      {"discounts", "numeric", {}},
           {"cancelled_orders", "int8", {}}, {"refunds", "numeric", {}}};
 }
 
@@ -70,7 +70,9 @@ void AddSales(std::vector<Column>& c, const SalesCell& cell) {
 
 // The additive columns of hourly_category_sales and daily_category_sales.
 std::vector<Column> CategoryColumns() {
-  return {{"orders", "int8", {}}, {"revenue", "numeric", {}}, {"items_sold", "int8", {}},
+  return {{"orders", "int8", {}},
+          {"revenue", "numeric", {}},
+          {"items_sold", "int8", {}},
           {"refunds", "numeric", {}}};
 }
 
@@ -160,9 +162,8 @@ void AggregateDelta::Write(pqxx::transaction_base& tx) const {
   // Categories, hourly and daily.
   std::map<std::tuple<std::string, int64_t, int64_t>, CategoryCell> daily_categories;
   {
-    std::vector<Column> key = {{"tenant_id", "text", {}},
-                               {"hour_start", "timestamptz", {}},
-                               {"category_id", "int8", {}}};
+    std::vector<Column> key = {
+        {"tenant_id", "text", {}}, {"hour_start", "timestamptz", {}}, {"category_id", "int8", {}}};
     std::vector<Column> fixed = {{"day", "date", {}}};
     std::vector<Column> values = CategoryColumns();
     for (const auto& [k, value] : categories_) {
@@ -195,8 +196,10 @@ void AggregateDelta::Write(pqxx::transaction_base& tx) const {
   {
     std::vector<Column> key = {
         {"tenant_id", "text", {}}, {"day", "date", {}}, {"product_id", "text", {}}};
-    std::vector<Column> values = {{"units_sold", "int8", {}}, {"revenue", "numeric", {}},
-                                  {"orders", "int8", {}}, {"refunds", "numeric", {}}};
+    std::vector<Column> values = {{"units_sold", "int8", {}},
+                                  {"revenue", "numeric", {}},
+                                  {"orders", "int8", {}},
+                                  {"refunds", "numeric", {}}};
     for (const auto& [k, cell] : products_) {
       if (cell.IsZero()) continue;
       key[0].values.Add(std::get<0>(k));

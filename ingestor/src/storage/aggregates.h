@@ -7,11 +7,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <utility>
+#include <pqxx/pqxx>
 #include <string>
 #include <tuple>
-
-#include <pqxx/pqxx>
+#include <utility>
 
 #include "vecton/order_state.h"
 
@@ -31,16 +30,28 @@ class AggregateDelta {
   void Write(pqxx::transaction_base& tx) const;
 
  private:
-  using HourKey = std::tuple<std::string, int64_t>;                // tenant, hour (us)
-  using CategoryKey = std::tuple<std::string, int64_t, int64_t>;   // tenant, hour, category
-  using ProductKey = std::tuple<std::string, int64_t, std::string>;  // tenant, day, product
+  using HourKey = std::tuple<std::string, int64_t>;                      // tenant, hour (us)
+  using CategoryKey = std::tuple<std::string, int64_t, int64_t>;         // tenant, hour, category
+  using ProductKey = std::tuple<std::string, int64_t, std::string>;      // tenant, day, product
   using CustomerDayKey = std::tuple<std::string, std::string, int64_t>;  // tenant, customer, day
   using CampaignKey = std::tuple<std::string, std::string>;
 
-  struct HourCell { CivilDate day; SalesCell cell; };
-  struct CategoryHourCell { CivilDate day; CategoryCell cell; };
-  struct CustomerDayCell { int64_t orders = 0; Money revenue; };
-  struct CampaignCell { int64_t orders = 0; Money revenue; };
+  struct HourCell {
+    CivilDate day;
+    SalesCell cell;
+  };
+  struct CategoryHourCell {
+    CivilDate day;
+    CategoryCell cell;
+  };
+  struct CustomerDayCell {
+    int64_t orders = 0;
+    Money revenue;
+  };
+  struct CampaignCell {
+    int64_t orders = 0;
+    Money revenue;
+  };
 
   std::map<HourKey, HourCell> hourly_;
   std::map<CategoryKey, CategoryHourCell> categories_;

@@ -25,8 +25,8 @@ bool IsTransient(const std::exception& e) {
     const std::string& state = sql->sqlstate();
     // 40: transaction rollback (deadlock, serialization); 08: connection; 57: operator
     // intervention (shutdown); 53: insufficient resources.
-    return state.rfind("40", 0) == 0 || state.rfind("08", 0) == 0 ||
-           state.rfind("57", 0) == 0 || state.rfind("53", 0) == 0 || state.empty();
+    return state.rfind("40", 0) == 0 || state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0 ||
+           state.rfind("53", 0) == 0 || state.empty();
   }
   return false;
 }

@@ -2,9 +2,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 namespace vecton::storage {
 

@@ -75,8 +75,9 @@ struct ProductAttributes {
   }
 };
 
-void UpsertProductAttributes(pqxx::transaction_base& tx,
-                             const std::map<std::pair<std::string, std::string>, ProductAttributes>& products) {
+void UpsertProductAttributes(
+    pqxx::transaction_base& tx,
+    const std::map<std::pair<std::string, std::string>, ProductAttributes>& products) {
   if (products.empty()) return;
   PgArray tenant, product, sku, name, category_id, category_name, threshold;
   for (const auto& [key, a] : products) {
@@ -380,7 +381,8 @@ BatchResult IngestBatch(pqxx::connection& conn, const std::vector<std::string_vi
   // 2. Tenants, their locks, and the currency rule.
   std::set<std::string> tenant_ids;
   for (const Candidate& c : candidates) tenant_ids.insert(c.event.tenant);
-  auto tenants = EnsureTenants(tx, tenant_ids, settings.tenant_defaults, &result.registered_tenants);
+  auto tenants =
+      EnsureTenants(tx, tenant_ids, settings.tenant_defaults, &result.registered_tenants);
   if (!tenants) throw std::runtime_error(tenants.error());
   {
     std::vector<int64_t> locks;
@@ -437,8 +439,8 @@ BatchResult IngestBatch(pqxx::connection& conn, const std::vector<std::string_vi
           if constexpr (std::is_same_v<T, OrderCreated> || std::is_same_v<T, OrderStatusChanged>) {
             orders.push_back(&c);
           } else if constexpr (std::is_same_v<T, ProductStockChanged>) {
-            levels.push_back({t, d.product_id, c.event.source, c.event.id,
-                              d.reason.value_or(""), d.changed_at, d.stock_level, d.delta});
+            levels.push_back({t, d.product_id, c.event.source, c.event.id, d.reason.value_or(""),
+                              d.changed_at, d.stock_level, d.delta});
             ProductAttributes a{d.sku, d.name, d.category_name, d.category_id,
                                 d.low_stock_threshold};
             product_attributes[{t, d.product_id}].Merge(a);
@@ -467,10 +469,9 @@ BatchResult IngestBatch(pqxx::connection& conn, const std::vector<std::string_vi
   if (!orders.empty()) {
     std::vector<int64_t> locks;
     for (const Candidate* c : orders) {
-      const std::string& order_id =
-          std::holds_alternative<OrderCreated>(c->event.data)
-              ? std::get<OrderCreated>(c->event.data).order_id
-              : std::get<OrderStatusChanged>(c->event.data).order_id;
+      const std::string& order_id = std::holds_alternative<OrderCreated>(c->event.data)
+                                        ? std::get<OrderCreated>(c->event.data).order_id
+                                        : std::get<OrderStatusChanged>(c->event.data).order_id;
       locks.push_back(LockId('o', c->event.tenant, order_id));
     }
     LockAll(tx, locks, /*shared=*/false);

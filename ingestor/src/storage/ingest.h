@@ -30,12 +30,11 @@
 #pragma once
 
 #include <cstdint>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "storage/tenants.h"
 #include "vecton/event.h"

@@ -6,10 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace vecton::storage {
 

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <ostream>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace vecton::storage {
 

@@ -54,11 +54,11 @@ std::optional<std::string> OptionalTime(const std::optional<Timestamp>& t) {
 
 // Rows for the orders table, collected over a batch and written in one statement each.
 struct OrderRows {
-  PgArray tenant, order, customer, placed, day, hour, initial_status, status, currency, fx,
-      total, discount, shipping, tax, items, refunded, cancelled, campaign, channel, country,
-      shipped, completed, source, event;
-  void Add(const std::string& t, const OrderFacts& f, const OrderOutcome& out,
-           const TimeZone& zone, const Event& e, const OrderCreated& o) {
+  PgArray tenant, order, customer, placed, day, hour, initial_status, status, currency, fx, total,
+      discount, shipping, tax, items, refunded, cancelled, campaign, channel, country, shipped,
+      completed, source, event;
+  void Add(const std::string& t, const OrderFacts& f, const OrderOutcome& out, const TimeZone& zone,
+           const Event& e, const OrderCreated& o) {
     tenant.Add(t);
     order.Add(f.order_id);
     customer.Add(f.customer_id);
@@ -120,10 +120,10 @@ struct OrderRows {
 // Orders not stored before, for COPY: the batch holds their advisory locks, so nobody else
 // can insert them before this transaction ends, and a plain insert cannot conflict.
 constexpr std::array<const char*, 24> kOrderColumns = {
-    "tenant_id", "order_id", "customer_id", "placed_at", "day", "hour_start", "initial_status",
-    "status", "currency", "fx_rate", "total", "discount_total", "shipping_total", "tax_total",
-    "items_sold", "refunded_total", "cancelled", "campaign_id", "channel", "country",
-    "shipped_at", "completed_at", "source", "event_id"};
+    "tenant_id",      "order_id",  "customer_id", "placed_at",      "day",       "hour_start",
+    "initial_status", "status",    "currency",    "fx_rate",        "total",     "discount_total",
+    "shipping_total", "tax_total", "items_sold",  "refunded_total", "cancelled", "campaign_id",
+    "channel",        "country",   "shipped_at",  "completed_at",   "source",    "event_id"};
 
 CopyRows<24>::Row NewOrderRow(const std::string& t, const OrderFacts& f, const OrderOutcome& out,
                               const TimeZone& zone, const Event& e, const OrderCreated& o) {
@@ -260,12 +260,12 @@ void OrderBatch::LoadStored() {
           {r[2].c_str(), r[3].as<int64_t>(), r[4].as<int64_t>(), ParseStoredMoney(r[5])});
     }
   }
-  pqxx::result changes = tx_.exec_params(
-      "SELECT c.tenant_id, c.order_id, " + EpochUs("c.changed_at") +
-          ", c.source, c.event_id, c.status, c.refund_amount::text "
-          "FROM unnest($1::text[], $2::text[]) AS k(t, o) "
-          "JOIN order_status_changes c ON c.tenant_id = k.t AND c.order_id = k.o",
-      tenants, ids);
+  pqxx::result changes =
+      tx_.exec_params("SELECT c.tenant_id, c.order_id, " + EpochUs("c.changed_at") +
+                          ", c.source, c.event_id, c.status, c.refund_amount::text "
+                          "FROM unnest($1::text[], $2::text[]) AS k(t, o) "
+                          "JOIN order_status_changes c ON c.tenant_id = k.t AND c.order_id = k.o",
+                      tenants, ids);
   for (const auto& r : changes) {
     Pending& p = orders_.at({r[0].c_str(), r[1].c_str()});
     std::optional<Money> refund;
@@ -300,9 +300,8 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
       change_event.Add(event->id);
       change_status.Add(change->status);
       change_previous.Add(change->previous_status);
-      change_refund.Add(change->refund_amount
-                            ? std::optional(change->refund_amount->ToString(4))
-                            : std::nullopt);
+      change_refund.Add(change->refund_amount ? std::optional(change->refund_amount->ToString(4))
+                                              : std::nullopt);
     }
 
     if (p.stored && mode_ == Mode::kIngest) {
@@ -311,10 +310,9 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
       if (p.stored->facts.customer_id) customers->insert({tenant, *p.stored->facts.customer_id});
     }
 
-    const bool replace =
-        p.created && (!p.stored || Wins(*p.created->order, *p.created->event,
-                                        p.stored->facts.placed_at, p.stored->source,
-                                        p.stored->event_id));
+    const bool replace = p.created && (!p.stored || Wins(*p.created->order, *p.created->event,
+                                                         p.stored->facts.placed_at,
+                                                         p.stored->source, p.stored->event_id));
     std::optional<OrderFacts> after;
     if (replace) {
       after = FactsFromEvent(*p.created->order, p.created->fx_rate);
@@ -325,8 +323,8 @@ void OrderBatch::Apply(AggregateDelta* delta, std::set<TenantKey>* customers,
 
     std::vector<StatusChangeFacts> changes = p.stored_changes;
     for (const auto& [event, change] : p.new_changes) {
-      changes.push_back({change->changed_at, event->source, event->id, change->status,
-                         change->refund_amount});
+      changes.push_back(
+          {change->changed_at, event->source, event->id, change->status, change->refund_amount});
     }
     OrderOutcome outcome = FoldStatus(*after, std::move(changes));
     delta->Add(tenant, Contribute(*after, outcome, zone), +1);

@@ -14,12 +14,11 @@
 
 #include <map>
 #include <optional>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "storage/aggregates.h"
 #include "storage/tenants.h"

@@ -11,11 +11,10 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace vecton::storage {
 
@@ -67,10 +66,10 @@ class PgArray {
 struct CopyField {
   std::optional<std::string> text;
   CopyField() = default;
-  CopyField(std::string value) : text(std::move(value)) {}  // NOLINT: implicit on purpose
+  CopyField(std::string value) : text(std::move(value)) {}         // NOLINT: implicit on purpose
   CopyField(std::string_view value) : text(std::string(value)) {}  // NOLINT
-  CopyField(const char* value) : text(std::string(value)) {}  // NOLINT
-  CopyField(int64_t value) : text(std::to_string(value)) {}  // NOLINT
+  CopyField(const char* value) : text(std::string(value)) {}       // NOLINT
+  CopyField(int64_t value) : text(std::to_string(value)) {}        // NOLINT
   template <typename T>
   CopyField(const std::optional<T>& value) {  // NOLINT
     if (value) *this = CopyField(*value);

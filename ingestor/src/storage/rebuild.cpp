@@ -86,13 +86,13 @@ Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostre
                          " WHERE tenant_id = $1 AND day BETWEEN $2::date AND $3::date",
                      options.tenant, options.from->ToString(), options.to->ToString());
     } else {
-      tx.exec_params(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1",
-                     options.tenant);
+      tx.exec_params(std::string("DELETE FROM ") + table + " WHERE tenant_id = $1", options.tenant);
     }
   }
-  tx.exec_params("UPDATE campaign_metrics SET attributed_orders = 0, attributed_revenue = 0 "
-                 "WHERE tenant_id = $1",
-                 options.tenant);
+  tx.exec_params(
+      "UPDATE campaign_metrics SET attributed_orders = 0, attributed_revenue = 0 "
+      "WHERE tenant_id = $1",
+      options.tenant);
 
   // 2. Orders, through the same rules as live ingestion. A ranged rebuild takes the orders
   // with a cell in the range: placed in it, or refunded in it.
@@ -160,8 +160,8 @@ Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostre
   tx.commit();
 
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-  progress << "rebuild " << options.tenant << ": done, " << done << " orders in "
-           << seconds.count() << " s\n";
+  progress << "rebuild " << options.tenant << ": done, " << done << " orders in " << seconds.count()
+           << " s\n";
   return OkStatus();
 }
 

@@ -10,9 +10,8 @@
 
 #include <optional>
 #include <ostream>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "vecton/civil_time.h"
 #include "vecton/result.h"

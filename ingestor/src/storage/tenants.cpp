@@ -24,9 +24,10 @@ Status ValidateCurrency(const std::string& currency) {
   return OkStatus();
 }
 
-Result<std::map<std::string, TenantSettings>> EnsureTenants(
-    pqxx::transaction_base& tx, const std::set<std::string>& ids, const TenantDefaults& defaults,
-    std::vector<std::string>* registered) {
+Result<std::map<std::string, TenantSettings>> EnsureTenants(pqxx::transaction_base& tx,
+                                                            const std::set<std::string>& ids,
+                                                            const TenantDefaults& defaults,
+                                                            std::vector<std::string>* registered) {
   std::map<std::string, TenantSettings> out;
   if (ids.empty()) return out;
   PgArray names;

@@ -4,11 +4,10 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "vecton/civil_time.h"
 #include "vecton/result.h"
@@ -32,9 +31,10 @@ struct TenantDefaults {
 // Loads the settings of `ids`, registering the unknown ones with `defaults` first. The names
 // of newly registered tenants are appended to `registered`. A tenant whose stored time zone
 // can't be loaded is an Error: its buckets would be wrong.
-Result<std::map<std::string, TenantSettings>> EnsureTenants(
-    pqxx::transaction_base& tx, const std::set<std::string>& ids, const TenantDefaults& defaults,
-    std::vector<std::string>* registered);
+Result<std::map<std::string, TenantSettings>> EnsureTenants(pqxx::transaction_base& tx,
+                                                            const std::set<std::string>& ids,
+                                                            const TenantDefaults& defaults,
+                                                            std::vector<std::string>* registered);
 
 // Validation shared by the tenant commands.
 Status ValidateTenantName(const std::string& name);
