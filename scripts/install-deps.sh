@@ -16,7 +16,7 @@ packages=(
   # servers started privately by scripts/servers.sh, and their clients
   postgresql redis-server rabbitmq-server amqp-tools
   # benchmarks, PDF reports, demo
-  wrk fonts-dejavu-core poppler-utils curl ca-certificates tzdata
+  wrk jq fonts-dejavu-core poppler-utils curl ca-certificates tzdata
   # used by the scripts themselves (runuser/setsid, useradd, ps)
   util-linux passwd procps
 )

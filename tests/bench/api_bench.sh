@@ -40,8 +40,10 @@
 #   HTTP_THREADS        the API's (and the bare listener's) worker threads (default 16)
 #   VECTON_BUILD_DIR, VECTON_SKIP_BUILD, DB_SCHEMA (default analytics)
 set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$repo"
+BENCH_NAME=api_bench
+BENCH_DAEMONS=(api_pid bare_pid)
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 orders=${BENCH_ORDERS:-1000000}
 secs=${BENCH_SECONDS:-15}
 rounds=${BENCH_ROUNDS:-2}
@@ -49,51 +51,21 @@ conns=${BENCH_CONNECTIONS:-64}
 plain_runs=${BENCH_PLAIN_RUNS:-5}
 threads=${HTTP_THREADS:-16}
 run=${BENCH_RUN_DIR:-$repo/.run-api-bench}
-export DB_SCHEMA=${DB_SCHEMA:-analytics}
-build_dir=${VECTON_BUILD_DIR:-$repo/build}
-[[ $build_dir == /* ]] || build_dir=$repo/$build_dir
 
-log() { echo "api_bench: $*" >&2; }
-die() {
-  echo "api_bench: FAILED: $*" >&2
-  exit 1
-}
 [[ $orders =~ ^[1-9][0-9]*$ ]] || die "BENCH_ORDERS must be a positive integer"
 command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 command -v jq >/dev/null || die "jq is not installed (apt-get install jq)"
 
-if [[ ${VECTON_SKIP_BUILD:-} != 1 ]]; then
-  log "building"
-  VECTON_BUILD_DIR=$build_dir scripts/build.sh analytics-ingestor analytics-api bench_bare_listener >&2
-fi
+bench_build analytics-ingestor analytics-api bench_bare_listener
 ingestor=$build_dir/ingestor/analytics-ingestor
 api=$build_dir/api/analytics-api
 bare=$build_dir/tests/bench/bench_bare_listener
 for b in "$ingestor" "$api" "$bare"; do [[ -x $b ]] || die "$b was not built"; done
 
 # --- servers ---------------------------------------------------------------------------------
-# shellcheck source=../../scripts/servers.sh
-source scripts/servers.sh
-mkdir -p "$run"
-run=$(cd "$run" && pwd)
 api_pid=
 bare_pid=
-stop_pid() {  # stop_pid PID: SIGTERM and wait
-  if [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; then
-    kill -TERM "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
-}
-cleanup() {
-  stop_pid "$api_pid"
-  stop_pid "$bare_pid"
-  if [[ ${BENCH_KEEP_SERVERS:-} != 1 ]]; then servers_stop "$run" >&2 || true; fi
-}
-trap cleanup EXIT
-log "servers ($run)"
-servers_start "$run" >&2 || die "servers did not start (scripts/servers.sh status $run)"
-# shellcheck disable=SC1091
-source "$run/env"
+bench_servers "$run"
 owner_url=$DATABASE_URL
 psql_owner() { PGOPTIONS="-c search_path=$DB_SCHEMA" psql "$owner_url" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 load() { uptime | sed 's/.*load average: //'; }

@@ -30,55 +30,27 @@
 #   BATCH_SIZE, BATCH_LINGER_MS, PREFETCH, CACHE_TTL, HTTP_THREADS: passed to the daemons
 #   VECTON_BUILD_DIR, VECTON_SKIP_BUILD, DB_SCHEMA (default analytics)
 set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$repo"
+BENCH_NAME=freshness_bench
+BENCH_DAEMONS=(ingestor_pid api_pid)
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rate=${BENCH_RATE:-5000}
 secs=${BENCH_SECONDS:-30}
 probe_every=${BENCH_PROBE_EVERY:-100}
 run=${BENCH_RUN_DIR:-$repo/.run-fresh-bench}
-export DB_SCHEMA=${DB_SCHEMA:-analytics}
-build_dir=${VECTON_BUILD_DIR:-$repo/build}
-[[ $build_dir == /* ]] || build_dir=$repo/$build_dir
 
-log() { echo "freshness_bench: $*" >&2; }
-die() {
-  echo "freshness_bench: FAILED: $*" >&2
-  exit 1
-}
 command -v jq >/dev/null || die "jq is not installed (apt-get install jq)"
 
-if [[ ${VECTON_SKIP_BUILD:-} != 1 ]]; then
-  log "building"
-  VECTON_BUILD_DIR=$build_dir scripts/build.sh analytics-ingestor analytics-api bench_freshness >&2
-fi
+bench_build analytics-ingestor analytics-api bench_freshness
 ingestor=$build_dir/ingestor/analytics-ingestor
 api=$build_dir/api/analytics-api
 fresh=$build_dir/tests/bench/bench_freshness
 for b in "$ingestor" "$api" "$fresh"; do [[ -x $b ]] || die "$b was not built"; done
 
 # --- servers ---------------------------------------------------------------------------------
-# shellcheck source=../../scripts/servers.sh
-source scripts/servers.sh
-mkdir -p "$run"
-run=$(cd "$run" && pwd)
 ingestor_pid=
 api_pid=
-stop_pid() {  # stop_pid PID: SIGTERM and wait
-  if [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; then
-    kill -TERM "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-  fi
-}
-cleanup() {
-  stop_pid "$api_pid"
-  stop_pid "$ingestor_pid"
-  if [[ ${BENCH_KEEP_SERVERS:-} != 1 ]]; then servers_stop "$run" >&2 || true; fi
-}
-trap cleanup EXIT
-log "servers ($run)"
-servers_start "$run" >&2 || die "servers did not start (scripts/servers.sh status $run)"
-# shellcheck disable=SC1091
-source "$run/env"
+bench_servers "$run"
 load() { uptime | sed 's/.*load average: //'; }
 hwm_mb() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 queue_depth() {

@@ -28,50 +28,26 @@
 #   BENCH_KEEP_SERVERS  1: leave the servers running
 #   VECTON_BUILD_DIR, VECTON_SKIP_BUILD, DB_SCHEMA (default analytics)
 set -euo pipefail
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$repo"
+BENCH_NAME=ingest_bench
+BENCH_DAEMONS=(ingestor_pid)
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 events=${BENCH_EVENTS:-1000000}
 prefetch=${BENCH_PREFETCH:-2000}
 timeout_s=${BENCH_TIMEOUT:-1200}
 run=${BENCH_RUN_DIR:-$repo/.run-bench}
-export DB_SCHEMA=${DB_SCHEMA:-analytics}
-build_dir=${VECTON_BUILD_DIR:-$repo/build}
-[[ $build_dir == /* ]] || build_dir=$repo/$build_dir
 
-log() { echo "ingest_bench: $*" >&2; }
-die() {
-  echo "ingest_bench: FAILED: $*" >&2
-  exit 1
-}
 [[ $events =~ ^[1-9][0-9]*$ ]] || die "BENCH_EVENTS must be a positive integer"
 
-if [[ ${VECTON_SKIP_BUILD:-} != 1 ]]; then
-  log "building"
-  VECTON_BUILD_DIR=$build_dir scripts/build.sh analytics-ingestor bench_publish bench_bare_consumer >&2
-fi
+bench_build analytics-ingestor bench_publish bench_bare_consumer
 ingestor=$build_dir/ingestor/analytics-ingestor
 publish=$build_dir/tests/bench/bench_publish
 bare=$build_dir/tests/bench/bench_bare_consumer
 for b in "$ingestor" "$publish" "$bare"; do [[ -x $b ]] || die "$b was not built"; done
 
 # --- servers ---------------------------------------------------------------------------------
-# shellcheck source=../../scripts/servers.sh
-source scripts/servers.sh
-mkdir -p "$run"
-run=$(cd "$run" && pwd)
 ingestor_pid=
-cleanup() {
-  if [[ -n $ingestor_pid ]] && kill -0 "$ingestor_pid" 2>/dev/null; then
-    kill -TERM "$ingestor_pid" 2>/dev/null || true
-    wait "$ingestor_pid" 2>/dev/null || true
-  fi
-  if [[ ${BENCH_KEEP_SERVERS:-} != 1 ]]; then servers_stop "$run" >&2 || true; fi
-}
-trap cleanup EXIT
-log "servers ($run)"
-servers_start "$run" >&2 || die "servers did not start (scripts/servers.sh status $run)"
-# shellcheck disable=SC1091
-source "$run/env"
+bench_servers "$run"
 
 "$ingestor" migrate >"$run/bench-migrate.log" 2>&1 || { cat "$run/bench-migrate.log" >&2; die "migrate"; }
 tenant=bench-$(date +%s)
