@@ -12,8 +12,6 @@
 //
 // Bodies are written with plain string appends, not vecton::JsonWriter: the tool links only
 // rabbitmq-c, like the bare consumer it is paired with.
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -22,32 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_amqp.h"
+
 namespace {
 
 constexpr uint64_t kWindow = 20'000;
 constexpr int64_t kEpochEnd = 1'793'491'200;  // 2026-11-01T00:00:00Z
 constexpr int64_t kSpanSeconds = 365 * 86400;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_publish: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void CheckReply(amqp_connection_state_t conn, const char* what) {
-  amqp_rpc_reply_t reply = amqp_get_rpc_reply(conn);
-  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return;
-  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
-    Die(std::string(what) + ": " + amqp_error_string2(reply.library_error));
-  }
-  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
-      (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD ||
-       reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)) {
-    auto* close = static_cast<amqp_channel_close_t*>(reply.reply.decoded);
-    Die(std::string(what) + ": " +
-        std::string(static_cast<const char*>(close->reply_text.bytes), close->reply_text.len));
-  }
-  Die(std::string(what) + ": unexpected reply");
-}
 
 std::string Rfc3339(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -97,7 +76,8 @@ void AwaitConfirms(amqp_connection_state_t conn, uint64_t last, uint64_t& acked)
   while (acked < last) {
     amqp_frame_t frame;
     const int rc = amqp_simple_wait_frame(conn, &frame);
-    if (rc != AMQP_STATUS_OK) Die(std::string("waiting for confirms: ") + amqp_error_string2(rc));
+    if (rc != AMQP_STATUS_OK)
+      bench::Die(std::string("waiting for confirms: ") + amqp_error_string2(rc));
     if (frame.frame_type != AMQP_FRAME_METHOD) continue;
     switch (frame.payload.method.id) {
       case AMQP_BASIC_ACK_METHOD: {
@@ -107,10 +87,10 @@ void AwaitConfirms(amqp_connection_state_t conn, uint64_t last, uint64_t& acked)
         break;
       }
       case AMQP_BASIC_NACK_METHOD:
-        Die("the broker nacked a message (queue full with x-overflow reject-publish?)");
+        bench::Die("the broker nacked a message (queue full with x-overflow reject-publish?)");
       case AMQP_CHANNEL_CLOSE_METHOD:
       case AMQP_CONNECTION_CLOSE_METHOD:
-        Die("the broker closed the channel while publishing");
+        bench::Die("the broker closed the channel while publishing");
       default:
         break;
     }
@@ -124,7 +104,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s AMQP_URL EXCHANGE TENANT COUNT [RUN_ID]\n", argv[0]);
     return 2;
   }
-  std::vector<char> url(argv[1], argv[1] + std::char_traits<char>::length(argv[1]) + 1);
   const std::string exchange = argv[2];
   const std::string tenant = argv[3];
   const long long count = std::strtoll(argv[4], nullptr, 10);
@@ -134,25 +113,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  amqp_connection_info info;
-  amqp_default_connection_info(&info);
-  if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) Die("cannot parse the AMQP URL");
-  // amqp_parse_url has already decoded "%2f"; an empty path means the default vhost.
-  const char* vhost = (info.vhost == nullptr || info.vhost[0] == '\0') ? "/" : info.vhost;
-  amqp_connection_state_t conn = amqp_new_connection();
-  amqp_socket_t* socket = amqp_tcp_socket_new(conn);
-  if (socket == nullptr) Die("cannot create a socket");
-  if (const int rc = amqp_socket_open(socket, info.host, info.port); rc != AMQP_STATUS_OK) {
-    Die(std::string("cannot connect: ") + amqp_error_string2(rc));
-  }
-  // amqp_login returns its reply; amqp_get_rpc_reply does not report it (it stays NONE).
-  const amqp_rpc_reply_t login =
-      amqp_login(conn, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
-  if (login.reply_type != AMQP_RESPONSE_NORMAL) Die("login refused (user, password or vhost)");
-  amqp_channel_open(conn, 1);
-  CheckReply(conn, "channel.open");
+  amqp_connection_state_t conn = bench::Connect(argv[1]);
   amqp_confirm_select(conn, 1);
-  CheckReply(conn, "confirm.select");
+  bench::CheckReply(conn, "confirm.select");
 
   amqp_basic_properties_t props;
   props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
@@ -170,7 +133,7 @@ int main(int argc, char** argv) {
     if (const int rc =
             amqp_basic_publish(conn, 1, exchange_bytes, routing_key, 0, 0, &props, bytes);
         rc != AMQP_STATUS_OK) {
-      Die(std::string("publish: ") + amqp_error_string2(rc));
+      bench::Die(std::string("publish: ") + amqp_error_string2(rc));
     }
     if (i % kWindow == 0) AwaitConfirms(conn, i, acked);
   }

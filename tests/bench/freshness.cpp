@@ -20,8 +20,6 @@
 // Prints one JSON line: {"published":N,"publish_rate":R,"probes":P,"seen":S,"p50_ms":..,
 // "p90_ms":..,"p99_ms":..,"max_ms":..,"polls":..,"poll_errors":..}. Exit status 1 for an
 // error, 2 for bad arguments. The probe tenant's time zone must be UTC (today = UTC date).
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
 #include <cpprest/http_client.h>
 
 #include <algorithm>
@@ -34,17 +32,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_amqp.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(10);
 constexpr auto kPollPeriod = std::chrono::milliseconds(10);
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_freshness: %s\n", what.c_str());
-  std::exit(1);
-}
 
 std::string Rfc3339Now() {
   const std::time_t t = std::time(nullptr);
@@ -79,26 +74,6 @@ std::string Body(const std::string& tenant, const std::string& run, uint64_t i) 
   }
   b += R"(],"total":")" + std::to_string(total) + R"(.00","channel":"web","country":"HU"}})";
   return b;
-}
-
-amqp_connection_state_t Connect(const char* url_text) {
-  std::vector<char> url(url_text, url_text + std::char_traits<char>::length(url_text) + 1);
-  amqp_connection_info info;
-  amqp_default_connection_info(&info);
-  if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) Die("cannot parse the AMQP URL");
-  const char* vhost = (info.vhost == nullptr || info.vhost[0] == '\0') ? "/" : info.vhost;
-  amqp_connection_state_t conn = amqp_new_connection();
-  amqp_socket_t* socket = amqp_tcp_socket_new(conn);
-  if (socket == nullptr) Die("cannot create a socket");
-  if (const int rc = amqp_socket_open(socket, info.host, info.port); rc != AMQP_STATUS_OK) {
-    Die(std::string("cannot connect: ") + amqp_error_string2(rc));
-  }
-  const amqp_rpc_reply_t login =
-      amqp_login(conn, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
-  if (login.reply_type != AMQP_RESPONSE_NORMAL) Die("login refused (user, password or vhost)");
-  amqp_channel_open(conn, 1);
-  if (amqp_get_rpc_reply(conn).reply_type != AMQP_RESPONSE_NORMAL) Die("channel.open failed");
-  return conn;
 }
 
 // data.sales.today.orders of a /dashboard answer, or -1.
@@ -151,7 +126,7 @@ int main(int argc, char** argv) {
   config.set_timeout(std::chrono::seconds(5));
   web::http::client::http_client client(api_url, config);
   const int64_t before = TodayOrders(client, token);
-  if (before < 0) Die("cannot read the probe tenant's /api/dashboard at " + api_url);
+  if (before < 0) bench::Die("cannot read the probe tenant's /api/dashboard at " + api_url);
 
   // Publish instants of the probes, nanoseconds since `start`; 0 until published.
   std::vector<std::atomic<int64_t>> published_at(probes + 1);
@@ -163,7 +138,7 @@ int main(int argc, char** argv) {
 
   double publish_seconds = 0;
   std::thread publisher([&] {
-    amqp_connection_state_t conn = Connect(argv[1]);
+    amqp_connection_state_t conn = bench::Connect(argv[1]);
     amqp_basic_properties_t props;
     props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
     props.delivery_mode = 2;
@@ -184,7 +159,7 @@ int main(int argc, char** argv) {
         if (const int rc =
                 amqp_basic_publish(conn, 1, exchange_bytes, routing_key, 0, 0, &props, bytes);
             rc != AMQP_STATUS_OK) {
-          Die(std::string("publish: ") + amqp_error_string2(rc));
+          bench::Die(std::string("publish: ") + amqp_error_string2(rc));
         }
       }
       next += kTick;
@@ -216,7 +191,7 @@ int main(int argc, char** argv) {
           std::min<uint64_t>(probes, static_cast<uint64_t>(std::max<int64_t>(0, orders - before)));
       for (; seen < visible; ++seen) {
         const int64_t at = published_at[seen + 1].load();
-        if (at == 0) Die("the dashboard shows more orders than probes published");
+        if (at == 0) bench::Die("the dashboard shows more orders than probes published");
         latencies_ms.push_back(static_cast<double>(arrived - at) / 1e6);
       }
     }
