@@ -1,0 +1,167 @@
+// The ingestor's per-event CPU work, in process and without servers: decoding an order.created
+// body and building the text PostgreSQL receives for it.
+//
+//   bench_decode [COUNT] [ROUNDS]     (defaults 20000 and 5)
+//
+// COUNT bodies shaped like bench_publish's (3 items, ~900 bytes, times spread over a year) are
+// generated up front. Each round then times, over all of them:
+//   decode  DecodeEvent
+//   text    the per-event strings the storage layer builds for a new order (FormatUtc of the
+//           event and order times, the Europe/Budapest local day and hour start, the totals'
+//           and unit prices' Money::ToString(4)), added to PgArray literals and COPY fields
+// in batches of 2,000 (the default batch_size), and prints the fastest round as ns/event, one JSON
+// line:
+//   {"events":20000,"decode_ns":..., "text_ns":..., "total_ns":...}
+// The fastest round, not the mean, because the machine is shared: other work only ever adds.
+// Run it under `perf record -g` to see where the time goes.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "storage/pg_array.h"
+#include "vecton/civil_time.h"
+#include "vecton/event.h"
+
+namespace {
+
+constexpr int64_t kEpochEnd = 1'793'491'200;  // 2026-11-01T00:00:00Z
+constexpr int64_t kSpanSeconds = 365 * 86400;
+constexpr size_t kBatchSize = 2000;  // the ingestor's default batch_size
+
+uint64_t Next(uint64_t& state) {
+  state += 0x9E3779B97F4A7C15ULL;
+  uint64_t z = state;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// The same shape as bench_publish.cpp's Body (which links only rabbitmq-c, so it is repeated
+// here rather than shared).
+std::string Body(uint64_t i, uint64_t& rng) {
+  const std::string time =
+      vecton::FormatUtc(vecton::Timestamp::FromSeconds(
+                            kEpochEnd - 1 - static_cast<int64_t>(Next(rng) % kSpanSeconds)))
+          .substr(0, 19) +
+      "Z";
+  const std::string run = "1790000000";
+  std::string b;
+  b += R"({"specversion":"1.0","id":"bench-)" + run + "-" + std::to_string(i) +
+       R"(","source":"webshop","type":"order.created","time":")" + time +
+       R"(","tenant":"bench","datacontenttype":"application/json","data":{"order_id":"b-)" + run +
+       "-" + std::to_string(i) + R"(","customer_id":"bc-)" + std::to_string(Next(rng) % 50'000) +
+       R"(","placed_at":")" + time + R"(","currency":"HUF","items":[)";
+  int64_t total = 0;
+  for (int k = 0; k < 3; ++k) {
+    const uint64_t product = Next(rng) % 500;
+    const int64_t quantity = 1 + static_cast<int64_t>(Next(rng) % 3);
+    const int64_t price = 990 + static_cast<int64_t>(Next(rng) % 20) * 500;
+    total += quantity * price;
+    if (k > 0) b += ',';
+    b += R"({"product_id":"bp-)" + std::to_string(product) + R"(","sku":"SKU-)" +
+         std::to_string(product) + R"(","name":"Bench product )" + std::to_string(product) +
+         R"(","category_id":)" + std::to_string(1 + product % 8) + R"(,"quantity":)" +
+         std::to_string(quantity) + R"(,"unit_price":")" + std::to_string(price) + R"(.00"})";
+  }
+  b += R"(],"total":")" + std::to_string(total) + R"(.00","channel":"web","country":"HU"}})";
+  return b;
+}
+
+// What IngestBatch and the order store build for a batch of new orders: the event_log arrays,
+// each order's COPY row and its lines. Returns the bytes built.
+size_t BuildText(const std::vector<vecton::Event>& events, const std::string* bodies,
+                 const vecton::TimeZone& zone) {
+  vecton::storage::PgArray tenant, source, id, type, time, body;
+  std::vector<vecton::storage::CopyField> fields;
+  fields.reserve(events.size() * 18);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const vecton::Event& e = events[i];
+    const auto& o = std::get<vecton::OrderCreated>(e.data);
+    tenant.Add(e.tenant);
+    source.Add(e.source);
+    id.Add(e.id);
+    type.Add(vecton::EventTypeName(e.type));
+    time.Add(vecton::FormatUtc(e.time));
+    body.Add(bodies[i]);
+    fields.emplace_back(o.order_id);
+    fields.emplace_back(o.customer_id);
+    fields.emplace_back(vecton::FormatUtc(o.placed_at));
+    fields.emplace_back(zone.LocalDate(o.placed_at).ToString());
+    fields.emplace_back(vecton::FormatUtc(zone.HourStart(o.placed_at)));
+    fields.emplace_back(o.total.ToString(4));
+    fields.emplace_back(o.discount_total.ToString(4));
+    fields.emplace_back(o.shipping_total.ToString(4));
+    fields.emplace_back(o.tax_total.ToString(4));
+    for (const vecton::OrderItem& item : o.items) {
+      fields.emplace_back(item.product_id);
+      fields.emplace_back(static_cast<int64_t>(item.quantity));
+      fields.emplace_back(item.unit_price.ToString(4));
+    }
+  }
+  return tenant.Take().size() + source.Take().size() + id.Take().size() + type.Take().size() +
+         time.Take().size() + body.Take().size() + fields.size();
+}
+
+double NsPerEvent(std::chrono::steady_clock::duration d, size_t n) {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count()) /
+         static_cast<double>(n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long count = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 20'000;
+  const long rounds = argc > 2 ? std::strtol(argv[2], nullptr, 10) : 5;
+  if (count <= 0 || rounds <= 0) {
+    std::fprintf(stderr, "usage: %s [COUNT] [ROUNDS]\n", argv[0]);
+    return 2;
+  }
+  auto zone = vecton::TimeZone::Get("Europe/Budapest");
+  if (!zone) {
+    std::fprintf(stderr, "%s\n", zone.error().c_str());
+    return 1;
+  }
+
+  uint64_t rng = 0xBE0C4;
+  std::vector<std::string> bodies;
+  for (long i = 1; i <= count; ++i) bodies.push_back(Body(static_cast<uint64_t>(i), rng));
+
+  using Clock = std::chrono::steady_clock;
+  Clock::duration best_decode = Clock::duration::max(), best_text = Clock::duration::max();
+  size_t sink = 0;  // keeps the optimizer from dropping the work
+  for (long round = 0; round < rounds; ++round) {
+    Clock::duration decode{}, text{};
+    for (size_t begin = 0; begin < bodies.size(); begin += kBatchSize) {
+      const size_t end = std::min(bodies.size(), begin + kBatchSize);
+      std::vector<vecton::Event> events;
+      events.reserve(end - begin);
+      const auto t0 = Clock::now();
+      for (size_t i = begin; i < end; ++i) {
+        auto event = vecton::DecodeEvent(bodies[i]);
+        if (!event) {
+          std::fprintf(stderr, "decode failed: %s\n", event.error().c_str());
+          return 1;
+        }
+        events.push_back(std::move(*event));
+      }
+      const auto t1 = Clock::now();
+      sink += BuildText(events, bodies.data() + begin, **zone);
+      const auto t2 = Clock::now();
+      decode += t1 - t0;
+      text += t2 - t1;
+    }
+    best_decode = std::min(best_decode, decode);
+    best_text = std::min(best_text, text);
+  }
+
+  const auto n = static_cast<size_t>(count);
+  std::printf(
+      "{\"events\":%ld,\"decode_ns\":%.0f,\"text_ns\":%.0f,\"total_ns\":%.0f,\"sink\":%zu}\n",
+      count, NsPerEvent(best_decode, n), NsPerEvent(best_text, n),
+      NsPerEvent(best_decode + best_text, n), sink);
+  return 0;
+}
