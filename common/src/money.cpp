@@ -4,6 +4,8 @@
 // a quotient beyond int64 saturates instead of wrapping (no realistic amount gets there).
 #include "vecton/money.h"
 
+#include <charconv>
+#include <iterator>
 #include <limits>
 
 namespace vecton {
@@ -135,23 +137,35 @@ std::string Money::ToString(int digits) const {
   if (digits > kScaleDigits) digits = kScaleDigits;
   int64_t divisor = 1;
   for (int k = digits; k < kScaleDigits; ++k) divisor *= 10;
-  const int64_t rounded = DivideRounded(units_, divisor);  // in units of 10^-digits
+  // In int64, not DivideRounded's __int128: this runs several times per ingested event, and
+  // a divisor of at least 1 cannot overflow (the quotient is no larger than units_).
+  int64_t rounded = units_ / divisor;  // in units of 10^-digits
+  const int64_t remainder = units_ % divisor;
+  if (remainder != 0 && (remainder < 0 ? -remainder : remainder) * 2 >= divisor) {
+    rounded += units_ < 0 ? -1 : 1;
+  }
   // Magnitude in unsigned so that INT64_MIN has one too.
   const uint64_t magnitude =
       rounded < 0 ? 0 - static_cast<uint64_t>(rounded) : static_cast<uint64_t>(rounded);
   uint64_t frac_scale = 1;
   for (int k = 0; k < digits; ++k) frac_scale *= 10;
 
-  std::string out;
-  if (rounded < 0) out += '-';  // a value that rounds to zero is written without a sign
-  out += std::to_string(magnitude / frac_scale);
+  // Written into one buffer rather than joined from std::to_string pieces (several strings
+  // per call): "-9223372036854775808" is 20 characters, plus '.' and 4 digits at most.
+  char text[32];
+  char* p = text;
+  if (rounded < 0) *p++ = '-';  // a value that rounds to zero is written without a sign
+  p = std::to_chars(p, std::end(text), magnitude / frac_scale).ptr;
   if (digits > 0) {
-    std::string frac = std::to_string(magnitude % frac_scale);
-    out += '.';
-    out.append(static_cast<size_t>(digits) - frac.size(), '0');
-    out += frac;
+    *p++ = '.';
+    uint64_t fraction = magnitude % frac_scale;
+    for (int k = digits - 1; k >= 0; --k) {
+      p[k] = static_cast<char>('0' + fraction % 10);
+      fraction /= 10;
+    }
+    p += digits;
   }
-  return out;
+  return std::string(text, p);
 }
 
 }  // namespace vecton

@@ -4,6 +4,7 @@
 #include "vecton/civil_time.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -115,6 +116,36 @@ TEST_CASE("UTC instants are formatted with six fraction digits") {
   CHECK(FormatUtc(At("2026-01-01T01:00:00+01:00")) == "2026-01-01T00:00:00.000000Z");
 }
 
+TEST_CASE("UTC instants at the edges of the four-digit years keep their sign and width") {
+  // Year 0000 minus an hour is year -1; PostgreSQL accepts neither, but nothing is truncated.
+  CHECK(FormatUtc(At("0000-01-01T00:30:00+01:00")) == "-001-12-31T23:30:00.000000Z");
+  CHECK(FormatUtc(At("0000-01-01T00:00:00Z")) == "0000-01-01T00:00:00.000000Z");
+  CHECK(FormatUtc(At("9999-12-31T23:59:59.999999Z")) == "9999-12-31T23:59:59.999999Z");
+  CHECK(FormatUtc(At("9999-12-31T23:30:00-01:00")) == "10000-01-01T00:30:00.000000Z");
+  CHECK(FormatUtc(At("0042-03-04T05:06:07.000089Z")) == "0042-03-04T05:06:07.000089Z");
+}
+
+TEST_CASE("UTC instants are formatted as the fmt pattern writes them, over many years") {
+  // The digit-by-digit writer against the pattern it replaced, from year 1 to 9999.
+  uint64_t state = 12345;
+  for (int k = 0; k < 20'000; ++k) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int64_t micros =
+        static_cast<int64_t>(state % 315'537'897'600'000'000ULL) - int64_t{62'135'596'800'000'000};
+    const int64_t days =
+        micros >= 0 ? micros / 86'400'000'000 : -((-micros + 86'400'000'000 - 1) / 86'400'000'000);
+    const int64_t of_day = micros - days * 86'400'000'000;
+    const int64_t secs = of_day / 1'000'000;
+    const std::string expected =
+        fmt::format("{}T{:02}:{:02}:{:02}.{:06}Z", CivilDate::FromDays(days).ToString(),
+                    secs / 3600, secs / 60 % 60, secs % 60, of_day % 1'000'000);
+    const CivilDate d = CivilDate::FromDays(days);
+    REQUIRE(CivilDate::FromDays(days).ToString() ==
+            fmt::format("{:04}-{:02}-{:02}", d.year, d.month, d.day));
+    REQUIRE(FormatUtc(Timestamp{micros}) == expected);
+  }
+}
+
 // ---- Calendar dates --------------------------------------------------------------------
 
 TEST_CASE("civil dates convert to and from days since the epoch") {
@@ -181,6 +212,10 @@ TEST_CASE("dates parse strictly as YYYY-MM-DD with leap years checked") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().find("28 days") != std::string::npos);
   CHECK(Date(2026, 3, 9).ToString() == "2026-03-09");
+  CHECK(Date(7, 1, 2).ToString() == "0007-01-02");
+  CHECK(Date(-1, 12, 31).ToString() == "-001-12-31");
+  CHECK(Date(12026, 3, 9).ToString() == "12026-03-09");
+  CHECK(Date(2026, 123, 9).ToString() == "2026-123-09");
 }
 
 TEST_CASE("local times are written with a +HH:MM offset and no fraction") {

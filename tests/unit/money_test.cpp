@@ -78,6 +78,16 @@ TEST_CASE("money that rounds to zero is written without a minus sign") {
   CHECK(Money::Parse("-0.004")->ToString(2) == "0.00");
   CHECK(Money::Parse("-0.0001")->ToString(0) == "0");
   CHECK(Money().ToString(2) == "0.00");
+  CHECK(Money().ToString(4) == "0.0000");
+  CHECK(Money::Parse("-0.0001")->ToString(4) == "-0.0001");
+  CHECK(Money::Parse("-12.3456")->ToString(1) == "-12.3");
+  CHECK(Money::Parse("-12.35")->ToString(1) == "-12.4");
+  CHECK(Money::Parse("0.0500")->ToString(1) == "0.1");
+  CHECK(Money::Parse("0.0001")->ToString(3) == "0.000");
+  CHECK(Money::Parse("0.0005")->ToString(3) == "0.001");
+  CHECK(Money::Parse("100")->ToString(0) == "100");
+  CHECK(Money::Parse("1.5")->ToString(7) == "1.5000");
+  CHECK(Money::Parse("1.5")->ToString(-1) == "2");
 }
 
 TEST_CASE("money at the edges of the 64-bit range is written correctly") {
