@@ -1,0 +1,46 @@
+#include "storage/pg_array.h"
+
+#include <doctest/doctest.h>
+
+#include <limits>
+
+using vecton::storage::PgArray;
+
+TEST_CASE("a PostgreSQL array literal quotes every text element and escapes '\"' and '\\'") {
+  PgArray a;
+  a.Add(std::string_view("plain")).Add(std::string_view("")).Add(std::string_view("a\"b\\c"));
+  a.Add(std::string_view("\"\"\\\\"));
+  CHECK(a.size() == 4);
+  CHECK(a.Take() == R"({"plain","","a\"b\\c","\"\"\\\\"})");
+}
+
+TEST_CASE("an empty PostgreSQL array literal is {}") { CHECK(PgArray().Take() == "{}"); }
+
+TEST_CASE("a PostgreSQL array literal writes integers in decimal and absent values as NULL") {
+  PgArray a;
+  a.Add(int64_t{0}).Add(int64_t{-42}).Add(std::numeric_limits<int64_t>::min());
+  a.Add(std::numeric_limits<int64_t>::max()).AddNull();
+  a.Add(std::optional<int64_t>()).Add(std::optional<int64_t>(7));
+  a.Add(std::optional<std::string>("x")).Add(std::optional<std::string>());
+  CHECK(a.Take() == "{0,-42,-9223372036854775808,9223372036854775807,NULL,NULL,7,\"x\",NULL}");
+}
+
+TEST_CASE("a PostgreSQL array literal keeps long text, non-ASCII bytes and JSON bodies intact") {
+  std::string body = R"({"specversion":"1.0","data":{"name":"Gábor \"G\" \\ Kovács"}})";
+  std::string expected = "\"";
+  for (const char c : body) {
+    if (c == '"' || c == '\\') expected += '\\';
+    expected += c;
+  }
+  expected += '"';
+  std::string long_text(5000, 'x');
+  long_text[1234] = '"';
+
+  PgArray a;
+  for (int k = 0; k < 100; ++k) a.Add(std::string_view(body));
+  a.Add(std::string_view(long_text));
+  std::string want = "{";
+  for (int k = 0; k < 100; ++k) want += expected + ",";
+  want += "\"" + long_text.substr(0, 1234) + "\\\"" + long_text.substr(1235) + "\"}";
+  CHECK(a.Take() == want);
+}
