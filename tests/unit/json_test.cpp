@@ -191,6 +191,24 @@ TEST_CASE("json objects keep the last value of a duplicate key, in first positio
   CHECK(b.Find("k38")->text() == "38");
 }
 
+TEST_CASE("json containers hold every member and element, also nested and repeated") {
+  const JsonValue v = ParseOk(R"({"a":{"x":1},"b":[[],[1,{"c":[2,3,4,5,6]}]],"a":{"y":[1,2]}})");
+  REQUIRE(v.members().size() == 2);
+  CHECK(v.members()[0].first == "a");
+  CHECK(v.Find("a")->Find("x") == nullptr);
+  REQUIRE(v.Find("a")->Find("y") != nullptr);
+  CHECK(v.Find("a")->Find("y")->items().size() == 2);
+  const JsonValue& b = *v.Find("b");
+  REQUIRE(b.items().size() == 2);
+  CHECK(b.items()[0].items().empty());
+  REQUIRE(b.items()[1].items().size() == 2);
+  CHECK(b.items()[1].items()[1].Find("c")->items().size() == 5);
+  CHECK(b.items()[1].items()[1].Find("c")->items()[4].text() == "6");
+  // An error inside a repeated key's value names its own byte.
+  CHECK(ParseError(R"({"a":1,"a":tru})") == "invalid JSON at byte 11: expected a value");
+  CHECK(ParseError(R"({"a":1,"b":[1,})") == "invalid JSON at byte 14: expected a value");
+}
+
 TEST_CASE("json kind names are the ones used in error reasons") {
   CHECK(JsonValue::KindName(JsonValue::Kind::kNull) == "null");
   CHECK(JsonValue::KindName(JsonValue::Kind::kBool) == "boolean");
