@@ -560,3 +560,63 @@ TEST_CASE("amounts are bounded so that no sum of a batch can overflow Money") {
   CHECK(DecodeError(Envelope("stock.received", received))
             .rfind("stock.received: data.unit_cost times quantity 2000000000 exceeds", 0) == 0);
 }
+
+TEST_CASE("an event decodes the same whatever the order of its members") {
+  const Fields item = {{"product_id", "\"p-1\""}, {"sku", "\"SKU-1\""},
+                       {"name", "\"Mug\""},       {"category_id", "12"},
+                       {"quantity", "2"},         {"unit_price", "\"4990.00\""}};
+  const Fields second = {{"product_id", "\"p-2\""}, {"quantity", "1"}, {"unit_price", "0.1"}};
+  Fields data = {{"order_id", "\"o-1001\""},   {"customer_id", "\"c-7\""},
+                 {"status", "\"processing\""}, {"currency", "\"EUR\""},
+                 {"fx_rate", "\"385.12\""},    {"items", "\"none\""},
+                 {"tax_total", "\"1.2345\""},  {"total", "\"9975.5\""},
+                 {"channel", "\"web\""},       {"country", "\"HU\""}};
+  auto reversed = [](Fields f) { return Fields(f.rbegin(), f.rend()); };
+  auto body = [&](bool reverse) {
+    Fields d = data;
+    const std::string items = "[" + Object(reverse ? reversed(item) : item) + "," +
+                              Object(reverse ? reversed(second) : second) + "]";
+    for (auto& [key, value] : d) {
+      if (key == "items") value = items;
+    }
+    return Envelope("order.created", Object(reverse ? reversed(d) : d));
+  };
+  const Event a = DecodeOk(body(false));
+  const Event b = DecodeOk(body(true));
+  const auto& x = std::get<OrderCreated>(a.data);
+  const auto& y = std::get<OrderCreated>(b.data);
+  CHECK(x.order_id == "o-1001");
+  CHECK(y.order_id == x.order_id);
+  CHECK(y.customer_id == x.customer_id);
+  CHECK(y.status == "processing");
+  CHECK(y.currency == x.currency);
+  REQUIRE(y.fx_rate.has_value());
+  CHECK(y.fx_rate->units == x.fx_rate->units);
+  CHECK(y.tax_total == x.tax_total);
+  CHECK(y.total == x.total);
+  CHECK(y.channel == "web");
+  CHECK(y.country == "HU");
+  REQUIRE(y.items.size() == 2);
+  for (size_t k = 0; k < 2; ++k) {
+    CHECK(y.items[k].product_id == x.items[k].product_id);
+    CHECK(y.items[k].sku == x.items[k].sku);
+    CHECK(y.items[k].name == x.items[k].name);
+    CHECK(y.items[k].category_id == x.items[k].category_id);
+    CHECK(y.items[k].quantity == x.items[k].quantity);
+    CHECK(y.items[k].unit_price == x.items[k].unit_price);
+  }
+  CHECK(x.items[0].category_id == 12);
+  CHECK_FALSE(y.items[1].sku.has_value());
+
+  // The envelope in reverse too (data's "items" is a string here, so a reason is expected).
+  const std::string reversed_envelope = Object(reversed({{"specversion", "\"1.0\""},
+                                                         {"id", "\"e-1\""},
+                                                         {"source", "\"webshop\""},
+                                                         {"type", "\"order.created\""},
+                                                         {"time", "\"2026-11-25T09:14:03Z\""},
+                                                         {"tenant", "\"acme\""},
+                                                         {"data", Object(reversed(data))}}));
+  CHECK(DecodeError(reversed_envelope) ==
+        "order.created: data.items must be a non-empty array, "
+        "got string");
+}
