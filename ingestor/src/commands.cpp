@@ -13,6 +13,7 @@
 #include "producers/seed.h"
 #include "service.h"
 #include "settings.h"
+#include "storage/aggregates.h"
 #include "storage/database.h"
 #include "storage/ingest.h"
 #include "storage/migrations.h"
@@ -208,12 +209,26 @@ int Tenant(const Config& config, std::span<char*> args) {
   std::cout << "tenant " << name << " " << (action == "add" ? "added" : "updated") << "\n";
   if (rebuild) {
     std::cout << "time zone changed: rebuilding the aggregates in the new zone\n";
-    if (Status st = storage::Rebuild(*conn, {name, std::nullopt, std::nullopt}, std::cout); !st) {
-      return Fail(st.error());
-    }
+    auto changed = storage::Rebuild(*conn, {name, std::nullopt, std::nullopt}, std::cout);
+    if (!changed) return Fail(changed.error());
+    BumpGenerations(config, *conn, *changed);
+  } else if (action == "set") {
+    BumpGenerations(config, *conn, {name});
   }
-  if (action == "set") BumpGenerations(config, *conn, {name});
   return 0;
+}
+
+// Adds every pending aggregate delta to the aggregates, as the daemon's fold thread does.
+Status FoldEverything(const Config& config, pqxx::connection& conn) {
+  try {
+    for (storage::Folded f = storage::FoldOnce(conn); !f.tenants.empty();
+         f = storage::FoldOnce(conn)) {
+      BumpGenerations(config, conn, f.tenants, f.generation);
+    }
+  } catch (const std::exception& e) {
+    return Error(std::string("adding the pending aggregate deltas: ") + e.what());
+  }
+  return OkStatus();
 }
 
 constexpr std::string_view kRebuildUsage =
@@ -249,8 +264,9 @@ int RebuildCommand(const Config& config, std::span<char*> args) {
   auto conn = ConnectOrExplain(config);
   if (!conn) return 1;
   try {
-    if (Status st = storage::Rebuild(*conn, rebuild, std::cerr); !st) return Fail(st.error());
-    BumpGenerations(config, *conn, {rebuild.tenant});
+    auto changed = storage::Rebuild(*conn, rebuild, std::cerr);
+    if (!changed) return Fail(changed.error());
+    BumpGenerations(config, *conn, *changed);
   } catch (const std::exception& e) {
     return Fail(std::string("rebuild failed: ") + e.what());
   }
@@ -308,6 +324,8 @@ int Replay(const Config& config, std::span<char*> args) {
       return Fail(std::string("replay: batch not stored: ") + e.what());
     }
     BumpGenerations(config, *conn, result.touched_tenants, result.generation);
+    // The daemon folds the staged aggregate deltas on its own; replay may run without it.
+    if (Status st = FoldEverything(config, *conn); !st) return Fail("replay: " + st.error());
     if (Status st = broker->Ack(batch->back().delivery_tag, true); !st) return Fail(st.error());
     read += batch->size();
     ingested += result.ingested;

@@ -12,6 +12,7 @@
 
 #include "amqp/broker.h"
 #include "cache/generation.h"
+#include "fold_worker.h"
 #include "settings.h"
 #include "storage/database.h"
 #include "storage/ingest.h"
@@ -68,6 +69,7 @@ class Consumer {
       std::fprintf(stderr, "analytics-ingestor: cannot start: %s\n", line.c_str());
       return 1;
     }
+    folder_ = std::make_unique<FoldWorker>(config_);
     bool ready_sent = false;
     while (!Stopping()) {
       if (g_reopen_log.exchange(false)) ReopenLog();
@@ -98,6 +100,7 @@ class Consumer {
       Process(*batch);
     }
     sd_notify(0, "STOPPING=1");
+    folder_->Stop();
     Log(LogLevel::kInfo, "ingestor stopped");
     return 0;
   }
@@ -223,6 +226,7 @@ class Consumer {
     }
     if (!result->touched_tenants.empty()) {
       generations_.Bump(result->touched_tenants, result->generation);
+      folder_->Notify();
     }
     if (Status st = broker_->Ack(batch.back().delivery_tag, /*multiple=*/true); !st) {
       return DropBroker(st.error());
@@ -246,6 +250,7 @@ class Consumer {
   cache::GenerationPublisher generations_;
   std::unique_ptr<pqxx::connection> db_;
   std::unique_ptr<amqp::Broker> broker_;
+  std::unique_ptr<FoldWorker> folder_;  // from the first successful connection on
   std::chrono::milliseconds backoff_{200};
   std::chrono::steady_clock::duration receive_time_{};  // of the batch being processed
   std::string last_error_;                              // why the last connection attempt failed

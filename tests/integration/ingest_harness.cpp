@@ -192,12 +192,21 @@ int64_t EventCount(const std::string& tenant) {
       .as<int64_t>();
 }
 
+int64_t PendingDeltas() {
+  auto conn = ConnectToTestSchema();
+  pqxx::nontransaction tx(*conn);
+  return tx.exec1("SELECT count(*) FROM aggregate_pending")[0].as<int64_t>();
+}
+
 void WaitForEvents(const std::string& tenant, int64_t n, std::chrono::milliseconds deadline) {
-  const bool done = WaitFor([&] { return EventCount(tenant) >= n; }, deadline);
+  const bool done =
+      WaitFor([&] { return EventCount(tenant) >= n && PendingDeltas() == 0; }, deadline);
   // Counted before the assertion: doctest deadlocks when an assertion fails while it formats
   // the message of another one (the query asserts).
   const int64_t stored = EventCount(tenant);
-  REQUIRE_MESSAGE(done, "only " << stored << " of " << n << " events were stored");
+  const int64_t pending = PendingDeltas();
+  REQUIRE_MESSAGE(done, "only " << stored << " of " << n << " events were stored, " << pending
+                                << " aggregate deltas still pending");
 }
 
 std::string CloudEvent(const std::string& type, const std::string& id, const std::string& tenant,

@@ -77,8 +77,11 @@ bool WaitFor(const std::function<bool()>& condition,
 // Events of `tenant` stored in event_log.
 int64_t EventCount(const std::string& tenant);
 
-// Waits until at least `n` events of `tenant` are stored; fails the test with the count
-// reached otherwise.
+// Staged aggregate deltas not yet folded into the aggregates (all tenants).
+int64_t PendingDeltas();
+
+// Waits until at least `n` events of `tenant` are stored and nothing is left to fold, so
+// the aggregates include them; fails the test with the counts reached otherwise.
 void WaitForEvents(const std::string& tenant, int64_t n,
                    std::chrono::milliseconds deadline = std::chrono::seconds(30));
 

@@ -497,7 +497,7 @@ BatchResult IngestBatch(pqxx::connection& conn, const std::vector<std::string_vi
     std::vector<int64_t> customer_locks;
     for (const auto& [t, c] : locked) customer_locks.push_back(LockId('c', t, c));
     LockAll(tx, customer_locks, /*shared=*/false);
-    delta.Write(tx);
+    delta.Stage(tx);
     RecomputeCustomers(tx, customers);
     added.Write(tx, customers);
   }

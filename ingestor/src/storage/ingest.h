@@ -1,4 +1,4 @@
-// Ingesting one batch of messages: decode, validate, store the facts, update the aggregates,
+// Ingesting one batch of messages: decode, validate, store the facts and the aggregate deltas,
 // all in one PostgreSQL transaction.
 //
 // DESIGN
@@ -18,8 +18,8 @@
 //     order), so a second ingestor working on the same orders waits instead of computing
 //     from a stale picture.
 //  5. Orders: load what is stored of the touched orders, fold in the new order.created and
-//     order.status_changed events, and add (contribution after - contribution before) to the
-//     aggregates (order_state.h). Status changes for orders not seen yet are only stored; the
+//     order.status_changed events, and stage (contribution after - contribution before) in
+//     aggregate_pending (order_state.h; sql/004), which the fold adds to the aggregates. Status changes for orders not seen yet are only stored; the
 //     order's arrival applies them. A customer's totals are recomputed from their orders
 //     when one of them was stored before; a customer whose batch brought only new orders
 //     has them added to the stored totals (CustomerIncrements in order_store.h).

@@ -1,8 +1,8 @@
 // Advisory locks that keep concurrent writers (two ingestors, an ingestor and a rebuild)
 // from computing deltas from a stale picture. Ids are stable 64-bit hashes of
-// (kind, tenant, key); kinds: 't' tenant, 'o' order, 'c' customer, 'm' campaign. A batch
-// takes its tenants' locks shared and a rebuild takes its tenant's exclusively. All locks
-// are transaction-scoped and taken in id order.
+// (kind, tenant, key); kinds: 't' tenant, 'o' order, 'c' customer, 'm' campaign, 'f' the fold of
+// pending aggregates (tenant and key empty). A batch takes its tenants' locks shared and a rebuild
+// takes its tenant's exclusively. All locks are transaction-scoped and taken in id order.
 #pragma once
 
 #include <cstdint>

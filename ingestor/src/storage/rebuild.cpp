@@ -1,6 +1,7 @@
 #include "storage/rebuild.h"
 
 #include <chrono>
+#include <limits>
 
 #include "storage/aggregates.h"
 #include "storage/locks.h"
@@ -65,7 +66,8 @@ void ForEachChunk(pqxx::transaction_base& tx, const std::string& sql, const std:
 
 }  // namespace
 
-Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostream& progress) {
+Result<std::set<std::string>> Rebuild(pqxx::connection& conn, const RebuildOptions& options,
+                                      std::ostream& progress) {
   const auto started = std::chrono::steady_clock::now();
   pqxx::work tx(conn);
   tx.exec("SET LOCAL lock_timeout = '60s'");
@@ -77,6 +79,11 @@ Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostre
   auto tenants = EnsureTenants(tx, {options.tenant}, {}, &unused);
   if (!tenants) return Error(tenants.error());
   LockAll(tx, {LockId('t', options.tenant, "")}, /*shared=*/false);
+  // Deltas committed before the lock are in the facts read below: add them first, or they
+  // would be added again on top of the rebuilt rows. (No new ones come for this tenant
+  // while the lock is held; those of other tenants are folded along.)
+  std::set<std::string> changed = FoldPending(tx, std::numeric_limits<int64_t>::max());
+  changed.insert(options.tenant);
 
   const bool ranged = options.from.has_value();
   // 1. Empty what is recomputed.
@@ -162,7 +169,7 @@ Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostre
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
   progress << "rebuild " << options.tenant << ": done, " << done << " orders in " << seconds.count()
            << " s\n";
-  return OkStatus();
+  return changed;
 }
 
 }  // namespace vecton::storage

@@ -11,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 
 #include "vecton/civil_time.h"
@@ -23,8 +24,11 @@ struct RebuildOptions {
   std::optional<CivilDate> from, to;  // inclusive local dates; both or neither
 };
 
-// Progress lines go to `progress`. Returns an Error for an unknown tenant; throws pqxx
-// exceptions on database failures (nothing is committed then).
-Status Rebuild(pqxx::connection& conn, const RebuildOptions& options, std::ostream& progress);
+// Progress lines go to `progress`. Returns the tenants whose aggregates changed (this one,
+// and those whose pending deltas it folded first: bump their cache generations), or an Error
+// for an unknown tenant; throws pqxx exceptions on database failures (nothing is committed
+// then).
+Result<std::set<std::string>> Rebuild(pqxx::connection& conn, const RebuildOptions& options,
+                                      std::ostream& progress);
 
 }  // namespace vecton::storage
