@@ -21,6 +21,8 @@ constexpr Setting kSettings[] = {
     {"prefetch", Setting::kInt, "4000", "unacknowledged messages the broker may send ahead", 1,
      65535},
     {"batch_size", Setting::kInt, "2000", "messages per database transaction at most", 1, 5000},
+    {"ingest_connections", Setting::kInt, "2",
+     "database connections storing batches at the same time (each its own transaction)", 1, 16},
     {"batch_linger_ms", Setting::kInt, "20",
      "how long a batch waits for more messages once the first arrived", 0, 10000},
     {"max_body_bytes", Setting::kInt, "1048576", "larger messages are dead-lettered", 1024,
