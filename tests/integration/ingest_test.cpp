@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "ingest_harness.h"
 #include "model.h"
+#include "storage/locks.h"
 
 namespace vecton::testing {
 namespace {
@@ -214,6 +215,43 @@ TEST_CASE("duplicates, reordering, replay and rebuild leave the aggregates equal
                              &output) == 0);
     INFO(output);
     CHECK(AggregateSnapshot(t) == snapshot);
+  }
+}
+
+TEST_CASE("deltas staged while no fold could run are added once, by rebuild or the next ingestor") {
+  auto conn = ConnectToTestSchema();
+  const std::string t = UniqueTenant("staged");
+  CreateTenant(*conn, t, "UTC", "EUR");
+  History history = GenerateHistory(t, 80, 20261126);
+  const int64_t n = static_cast<int64_t>(history.events.size());
+
+  // The test holds the fold's lock: the ingestor stores the batches and stages their deltas,
+  // but its fold waits; then it dies, as a crash would, with its deltas still pending.
+  auto blocker = ConnectToTestSchema();
+  pqxx::nontransaction(*blocker).exec_params("SELECT pg_advisory_lock($1)",
+                                             storage::LockId('f', "", ""));
+  {
+    IngestorProcess ingestor({"BATCH_SIZE=25"});
+    EventPublisher pub;
+    pub.Publish(history.events);
+    REQUIRE(WaitFor([&] { return EventCount(t) == n; }));
+    ingestor.Kill();
+  }
+  CHECK(PendingDeltas() > 0);
+  CHECK(ActualDays(t) != ExpectedDays(history.orders));
+  blocker.reset();  // releases the lock
+
+  SUBCASE("rebuild folds them before it recomputes") {
+    std::string output;
+    CHECK(RunIngestorCommand({"rebuild", "--tenant", t}, &output) == 0);
+    INFO(output);
+    CHECK(PendingDeltas() == 0);
+    CHECK(ActualDays(t) == ExpectedDays(history.orders));
+  }
+  SUBCASE("the next ingestor folds them") {
+    IngestorProcess ingestor;
+    WaitForEvents(t, n);
+    CHECK(ActualDays(t) == ExpectedDays(history.orders));
   }
 }
 
