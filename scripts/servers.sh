@@ -223,6 +223,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+max_locks_per_transaction = 256
 shared_buffers = 256MB
 log_min_messages = warning
 log_line_prefix = '%m [%p] %u@%d '
