@@ -298,7 +298,10 @@ TEST_CASE("saved reports: list, delete, and another tenant sees none of them") {
             .empty());
   CHECK(Get(api, "/api/reports/" + id, b.token).status == 404);
   CHECK(RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(b)).status == 404);
-  CHECK(RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(a)).status == 204);
+  const HttpResult deleted = RecordedRequest(api.port(), "DELETE", "/api/reports/" + id, Auth(a));
+  CHECK(deleted.status == 204);
+  CHECK(deleted.body.empty());
+  CHECK(deleted.Header("content-type").empty());  // no body, so no Content-Type
   CHECK(Get(api, "/api/reports/" + id, a.token).status == 404);
   CHECK(RecordedRequest(api.port(), "PUT", "/api/reports", Auth(a)).status == 405);
 }

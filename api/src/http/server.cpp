@@ -50,7 +50,8 @@ struct Server::Impl {
       if (name == "Content-Type") continue;  // set with the body
       response.headers().add(name, value);
     }
-    if (res.status != 304) {
+    // 304 and 204 carry no body, hence no Content-Type either.
+    if (res.status != 304 && res.status != 204) {
       std::string type = "application/json; charset=utf-8";
       for (const auto& [name, value] : res.headers) {
         if (name == "Content-Type") type = value;
