@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "storage/ingest.h"
 #include "storage/pg_array.h"
 
 namespace vecton::testing {
@@ -38,6 +39,28 @@ std::vector<std::string> ReadBack(pqxx::connection& conn, const std::string& lit
   return out;
 }
 
+// An order.created CloudEvent of `tenant` with one item of `product` named `name`.
+std::string OrderEvent(const std::string& tenant, const std::string& id, const std::string& name) {
+  return R"({"specversion":"1.0","id":")" + id +
+         R"(","source":"webshop","type":"order.created","time":"2026-10-20T10:00:00Z",)"
+         R"("tenant":")" +
+         tenant + R"(","datacontenttype":"application/json","data":{"order_id":"o-)" + id +
+         R"(","customer_id":"c-)" + id +
+         R"(","currency":"EUR","total":"10.00","items":[{"product_id":"p1","sku":"SKU-1",)"
+         R"("name":")" +
+         name + R"(","category_id":3,"quantity":1,"unit_price":"10.00"}]}})";
+}
+
+storage::BatchResult Ingest(pqxx::connection& conn, const std::vector<std::string>& bodies) {
+  std::vector<std::string_view> views(bodies.begin(), bodies.end());
+  return storage::IngestBatch(conn, views, storage::IngestSettings{});
+}
+
+std::string Query(pqxx::connection& conn, const std::string& sql, const std::string& tenant) {
+  pqxx::work tx(conn);
+  return tx.exec_params1(sql, tenant)[0].c_str();
+}
+
 }  // namespace
 
 TEST_CASE("PostgreSQL reads back every text of an array literal as it was added") {
@@ -64,6 +87,39 @@ TEST_CASE("an array literal nested in another one reads back whole, as the stage
       outer.Take(), inner_literal);
   CHECK(rows[0][0].as<bool>());
   CHECK(rows[0][1].as<int>() == 0);
+}
+
+TEST_CASE("a batch with a copy of a stored event stores the others and counts the copy once") {
+  auto conn = ConnectToTestSchema();
+  const std::string t = UniqueTenant("dup");
+  CreateTenant(*conn, t, "UTC", "EUR");
+
+  storage::BatchResult first =
+      Ingest(*conn, {OrderEvent(t, "e1", "Pen"), OrderEvent(t, "e2", "Pen")});
+  CHECK(first.ingested == 2);
+  CHECK(first.duplicates == 0);
+
+  // e1 is stored: the batch's COPY into event_log fails and the fallback sorts it out.
+  storage::BatchResult second = Ingest(
+      *conn, {OrderEvent(t, "e3", "Pen"), OrderEvent(t, "e1", "Pen"), OrderEvent(t, "e4", "Pen")});
+  CHECK(second.ingested == 2);
+  CHECK(second.duplicates == 1);
+  CHECK(second.rejected.empty());
+  CHECK(Query(*conn, "SELECT count(*) FROM event_log WHERE tenant_id = $1", t) == "4");
+  CHECK(Query(*conn,
+              "SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders "
+              "WHERE tenant_id = $1",
+              t) == "o-e1,o-e2,o-e3,o-e4");
+  CHECK(Query(*conn, "SELECT count(*) FROM order_items WHERE tenant_id = $1", t) == "4");
+
+  // Only copies: nothing changes.
+  storage::BatchResult third =
+      Ingest(*conn, {OrderEvent(t, "e2", "Pen"), OrderEvent(t, "e4", "Pen")});
+  CHECK(third.ingested == 0);
+  CHECK(third.duplicates == 2);
+  CHECK(third.touched_tenants.empty());
+  CHECK(Query(*conn, "SELECT count(*) FROM event_log WHERE tenant_id = $1", t) == "4");
+  CHECK(Query(*conn, "SELECT count(*) FROM orders WHERE tenant_id = $1", t) == "4");
 }
 
 }  // namespace vecton::testing

@@ -12,17 +12,20 @@
 //     dead-letters it). A second copy of an event within the batch is a duplicate.
 //  2. Register unknown tenants; take each tenant's lock in shared mode (rebuild takes it
 //     exclusively). Reject orders in a foreign currency without fx_rate.
-//  3. INSERT into event_log ... ON CONFLICT DO NOTHING: events already there are duplicates
-//     and are skipped from here on. This is the whole of deduplication.
+//  3. Store the events in event_log: events already there are duplicates and are skipped
+//     from here on. This is the whole of deduplication. The batch goes in by COPY in a
+//     subtransaction; only when that hits a stored key (a unique violation) is it rolled back
+//     and replaced by INSERT ... ON CONFLICT DO NOTHING RETURNING, which tells them apart.
 //  4. Lock the orders, customers and campaigns the batch touches (advisory locks, in key
 //     order), so a second ingestor working on the same orders waits instead of computing
 //     from a stale picture.
 //  5. Orders: load what is stored of the touched orders, fold in the new order.created and
 //     order.status_changed events, and stage (contribution after - contribution before) in
-//     aggregate_pending (order_state.h; sql/004), which the fold adds to the aggregates. Status changes for orders not seen yet are only stored; the
-//     order's arrival applies them. A customer's totals are recomputed from their orders
-//     when one of them was stored before; a customer whose batch brought only new orders
-//     has them added to the stored totals (CustomerIncrements in order_store.h).
+//     aggregate_pending (order_state.h; sql/004), which the fold adds to the aggregates. Status
+//     changes for orders not seen yet are only stored; the order's arrival applies them. A
+//     customer's totals are recomputed from their orders when one of them was stored before; a
+//     customer whose batch brought only new orders has them added to the stored totals
+//     (CustomerIncrements in order_store.h).
 //  6. The other event types: facts plus their aggregates; per-campaign totals are
 //     recomputed from the facts for the keys touched.
 //  7. txid_current() becomes the cache generation of every touched tenant: unique, so an API
