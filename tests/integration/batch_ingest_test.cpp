@@ -122,4 +122,27 @@ TEST_CASE("a batch with a copy of a stored event stores the others and counts th
   CHECK(Query(*conn, "SELECT count(*) FROM orders WHERE tenant_id = $1", t) == "4");
 }
 
+TEST_CASE("a product's row is rewritten only when a batch changes its attributes") {
+  auto conn = ConnectToTestSchema();
+  const std::string t = UniqueTenant("attrs");
+  CreateTenant(*conn, t, "UTC", "EUR");
+  const std::string version =
+      "SELECT xmin::text FROM products WHERE tenant_id = $1 AND product_id = 'p1'";
+  const std::string attributes =
+      "SELECT concat_ws('|', sku, name, category_id) FROM products "
+      "WHERE tenant_id = $1 AND product_id = 'p1'";
+
+  Ingest(*conn, {OrderEvent(t, "e1", "Pen")});
+  CHECK(Query(*conn, attributes, t) == "SKU-1|Pen|3");
+  const std::string stored = Query(*conn, version, t);
+
+  Ingest(*conn, {OrderEvent(t, "e2", "Pen")});
+  CHECK(Query(*conn, version, t) == stored);
+  CHECK(Query(*conn, attributes, t) == "SKU-1|Pen|3");
+
+  Ingest(*conn, {OrderEvent(t, "e3", "Fountain pen")});
+  CHECK(Query(*conn, version, t) != stored);
+  CHECK(Query(*conn, attributes, t) == "SKU-1|Fountain pen|3");
+}
+
 }  // namespace vecton::testing

@@ -130,6 +130,13 @@ struct ProductAttributes {
   }
 };
 
+// Sets the attributes the batch gives (the last one given for each product), creating
+// products not seen before. Most batches repeat what their products' rows already say, and
+// rewriting a row with its own values still costs a new row version, its index entries and a
+// row lock (ON CONFLICT DO UPDATE ... WHERE locks the rows it leaves alone, too): so the rows
+// are compared first, and only the products that are new or whose attributes change are
+// written. (A product that another ingestor changes between the comparison and the write is
+// left with its value: as if this batch had come first.)
 void UpsertProductAttributes(
     pqxx::transaction_base& tx,
     const std::map<std::pair<std::string, std::string>, ProductAttributes>& products) {
@@ -147,8 +154,15 @@ void UpsertProductAttributes(
   tx.exec_params(
       "INSERT INTO products AS p (tenant_id, product_id, sku, name, category_id, category_name, "
       "low_stock_threshold) "
-      "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], "
+      "SELECT u.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], "
       "$6::text[], $7::int4[]) "
+      "AS u(tenant_id, product_id, sku, name, category_id, category_name, threshold) "
+      "LEFT JOIN products s ON s.tenant_id = u.tenant_id AND s.product_id = u.product_id "
+      "WHERE s.product_id IS NULL OR coalesce(u.sku, s.sku) IS DISTINCT FROM s.sku "
+      "OR coalesce(u.name, s.name) IS DISTINCT FROM s.name "
+      "OR coalesce(u.category_id, s.category_id) IS DISTINCT FROM s.category_id "
+      "OR coalesce(u.category_name, s.category_name) IS DISTINCT FROM s.category_name "
+      "OR coalesce(u.threshold, s.low_stock_threshold) IS DISTINCT FROM s.low_stock_threshold "
       "ON CONFLICT (tenant_id, product_id) DO UPDATE SET "
       "sku = coalesce(excluded.sku, p.sku), name = coalesce(excluded.name, p.name), "
       "category_id = coalesce(excluded.category_id, p.category_id), "
