@@ -17,7 +17,11 @@
 #       and times from its start until the tenant's daily_sales.orders sum to N and the queue is
 #       empty; the ingestor's peak RSS is its VmHWM.
 # Prints one JSON line on stdout:
-#   {"events":N,"bare_rate":R,"ingest_rate":R,"ratio":X,"ingestor_max_rss_mb":M,...}
+#   {"events":N,"bare_rate":R,"ingest_rate":R,"ratio":X,"ingestor_max_rss_mb":M,...,
+#    "cpu_us_per_event":{"bare_rabbitmq":..,"ingest_rabbitmq":..,"ingestor":..,"postgres":..}}
+# cpu_us_per_event: CPU time (user + system) per event of RabbitMQ while the bare consumer
+# drained, and of RabbitMQ, the ingestor and PostgreSQL (all its processes) while the
+# ingestor drained: on a CPU-bound machine, where the time goes.
 # Progress goes to stderr. The servers are stopped at the end (their data is kept).
 #
 # Environment:
@@ -63,6 +67,21 @@ orders_ingested() {
     "SELECT coalesce(sum(orders), 0) FROM ${DB_SCHEMA}.daily_sales WHERE tenant_id = '$tenant'"
 }
 now_ms() { date +%s%3N; }
+# CPU seconds (user + system) used so far by the processes whose pids come on stdin, summed.
+cpu_seconds() {
+  local p
+  while read -r p || [[ -n $p ]]; do awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null; done |
+    awk -v hz="$(getconf CLK_TCK)" '{ s += $1 } END { printf "%.2f", s / hz }'
+}
+# The PostgreSQL server's processes: the postmaster and its children (backends, writers).
+postgres_pids() {
+  local postmaster
+  postmaster=$(head -1 "$(sed -n 's/^PG_DIR=//p' "$run/ports")/data/postmaster.pid")
+  echo "$postmaster"
+  pgrep -P "$postmaster"
+}
+rabbit_pid() { cat "$run/rabbitmq/beam.pid"; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
 json_field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 
 start_ingestor() {
@@ -98,8 +117,10 @@ log "(a) publishing $events events"
 pub_a=$("$publish" "$AMQP_URL" vecton.events "$tenant" "$events" "a$(date +%s)") || die "bench_publish"
 log "(a) published: $pub_a"
 log "(a) bare consumer draining analytics.events"
+rabbit_cpu_a=$(rabbit_pid | cpu_seconds)
 bare_out=$(timeout "$timeout_s" "$bare" "$AMQP_URL" analytics.events "$prefetch" "$events") ||
   die "bench_bare_consumer"
+rabbit_cpu_a=$(minus "$(rabbit_pid | cpu_seconds)" "$rabbit_cpu_a")
 log "(a) bare consumer: $bare_out"
 bare_rate=$(json_field rate <<<"$bare_out")
 
@@ -114,6 +135,8 @@ until [[ $(queue_depth) == "$events" ]]; do
   sleep 0.5
 done
 log "(b) ingestor draining"
+pg_cpu_b=$(postgres_pids | cpu_seconds)
+rabbit_cpu_b=$(rabbit_pid | cpu_seconds)
 t0=$(now_ms)
 start_ingestor
 deadline=$((SECONDS + timeout_s))
@@ -131,6 +154,10 @@ while :; do
 done
 t1=$(now_ms)
 rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$ingestor_pid/status")
+# Backends that ended meanwhile (the polls above) are missing from the sum: a few ms.
+ingestor_cpu=$(echo "$ingestor_pid" | cpu_seconds)
+pg_cpu_b=$(minus "$(postgres_pids | cpu_seconds)" "$pg_cpu_b")
+rabbit_cpu_b=$(minus "$(rabbit_pid | cpu_seconds)" "$rabbit_cpu_b")
 # Committed means acked a moment later; the queue must empty too (not part of the timing).
 deadline=$((SECONDS + 60))
 until [[ $(queue_depth) == 0 ]]; do
@@ -140,8 +167,10 @@ done
 stop_ingestor
 
 awk -v n="$events" -v bare="$bare_rate" -v ms=$((t1 - t0)) -v rss="$rss_kb" \
-  -v pa="$(json_field rate <<<"$pub_a")" -v pb="$(json_field rate <<<"$pub_b")" 'BEGIN {
+  -v pa="$(json_field rate <<<"$pub_a")" -v pb="$(json_field rate <<<"$pub_b")" \
+  -v ra="$rabbit_cpu_a" -v ing="$ingestor_cpu" -v pg="$pg_cpu_b" -v rb="$rabbit_cpu_b" 'BEGIN {
   ingest = n / (ms / 1000.0)
   printf "{\"events\":%d,\"bare_rate\":%.0f,\"ingest_rate\":%.0f,\"ratio\":%.3f,", n, bare, ingest, ingest / bare
-  printf "\"ingestor_max_rss_mb\":%.1f,\"ingest_seconds\":%.3f,\"publish_rate_a\":%.0f,\"publish_rate_b\":%.0f}\n", rss / 1024.0, ms / 1000.0, pa, pb
+  printf "\"ingestor_max_rss_mb\":%.1f,\"ingest_seconds\":%.3f,\"publish_rate_a\":%.0f,\"publish_rate_b\":%.0f,", rss / 1024.0, ms / 1000.0, pa, pb
+  printf "\"cpu_us_per_event\":{\"bare_rabbitmq\":%.1f,\"ingest_rabbitmq\":%.1f,\"ingestor\":%.1f,\"postgres\":%.1f}}\n", ra * 1e6 / n, rb * 1e6 / n, ing * 1e6 / n, pg * 1e6 / n
 }'
