@@ -9,9 +9,7 @@
 // COUNT once ingested. Event ids are "bench-RUN_ID-<i>" (RUN_ID defaults to the Unix time),
 // order ids "b-RUN_ID-<i>". Prints {"published":N,"seconds":S,"rate":R}. Exit status 1 with a
 // message on stderr for any error (a nack included), 2 for bad arguments.
-//
-// Bodies are written with plain string appends, not vecton::JsonWriter: the tool links only
-// rabbitmq-c, like the bare consumer it is paired with.
+// The bodies: bench_orders.h.
 
 #include <chrono>
 #include <cstdio>
@@ -21,56 +19,11 @@
 #include <vector>
 
 #include "bench_amqp.h"
+#include "bench_orders.h"
 
 namespace {
 
 constexpr uint64_t kWindow = 20'000;
-constexpr int64_t kEpochEnd = 1'793'491'200;  // 2026-11-01T00:00:00Z
-constexpr int64_t kSpanSeconds = 365 * 86400;
-
-std::string Rfc3339(int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// A cheap deterministic generator for varied but reproducible bodies.
-uint64_t Next(uint64_t& state) {
-  state += 0x9E3779B97F4A7C15ULL;
-  uint64_t z = state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-std::string Body(const std::string& tenant, const std::string& run, uint64_t i, uint64_t& rng) {
-  const std::string time = Rfc3339(kEpochEnd - 1 - static_cast<int64_t>(Next(rng) % kSpanSeconds));
-  std::string b;
-  b.reserve(900);
-  b += R"({"specversion":"1.0","id":"bench-)" + run + "-" + std::to_string(i) +
-       R"(","source":"webshop","type":"order.created","time":")" + time + R"(","tenant":")" +
-       tenant + R"(","datacontenttype":"application/json","data":{"order_id":"b-)" + run + "-" +
-       std::to_string(i) + R"(","customer_id":"bc-)" + std::to_string(Next(rng) % 50'000) +
-       R"(","placed_at":")" + time + R"(","currency":"HUF","items":[)";
-  int64_t total = 0;
-  for (int k = 0; k < 3; ++k) {
-    const uint64_t product = Next(rng) % 500;
-    const int64_t quantity = 1 + static_cast<int64_t>(Next(rng) % 3);
-    const int64_t price = 990 + static_cast<int64_t>(Next(rng) % 20) * 500;
-    total += quantity * price;
-    if (k > 0) b += ',';
-    b += R"({"product_id":"bp-)" + std::to_string(product) + R"(","sku":"SKU-)" +
-         std::to_string(product) + R"(","name":"Bench product )" + std::to_string(product) +
-         R"(","category_id":)" + std::to_string(1 + product % 8) + R"(,"quantity":)" +
-         std::to_string(quantity) + R"(,"unit_price":")" + std::to_string(price) + R"(.00"})";
-  }
-  b += R"(],"total":")" + std::to_string(total) + R"(.00","channel":"web","country":"HU"}})";
-  return b;
-}
-
 // Waits until the broker has acked every delivery tag up to `last`.
 void AwaitConfirms(amqp_connection_state_t conn, uint64_t last, uint64_t& acked) {
   while (acked < last) {
@@ -128,7 +81,7 @@ int main(int argc, char** argv) {
   uint64_t acked = 0;
   const auto start = std::chrono::steady_clock::now();
   for (uint64_t i = 1; i <= static_cast<uint64_t>(count); ++i) {
-    const std::string body = Body(tenant, run, i, rng);
+    const std::string body = bench::OrderBody(tenant, run, i, rng);
     amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
     if (const int rc =
             amqp_basic_publish(conn, 1, exchange_bytes, routing_key, 0, 0, &props, bytes);

@@ -22,54 +22,14 @@
 #include <string>
 #include <vector>
 
+#include "bench_orders.h"
 #include "storage/pg_array.h"
 #include "vecton/civil_time.h"
 #include "vecton/event.h"
 
 namespace {
 
-constexpr int64_t kEpochEnd = 1'793'491'200;  // 2026-11-01T00:00:00Z
-constexpr int64_t kSpanSeconds = 365 * 86400;
 constexpr size_t kBatchSize = 2000;  // the ingestor's default batch_size
-
-uint64_t Next(uint64_t& state) {
-  state += 0x9E3779B97F4A7C15ULL;
-  uint64_t z = state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-// The same shape as bench_publish.cpp's Body (which links only rabbitmq-c, so it is repeated
-// here rather than shared).
-std::string Body(uint64_t i, uint64_t& rng) {
-  const std::string time =
-      vecton::FormatUtc(vecton::Timestamp::FromSeconds(
-                            kEpochEnd - 1 - static_cast<int64_t>(Next(rng) % kSpanSeconds)))
-          .substr(0, 19) +
-      "Z";
-  const std::string run = "1790000000";
-  std::string b;
-  b += R"({"specversion":"1.0","id":"bench-)" + run + "-" + std::to_string(i) +
-       R"(","source":"webshop","type":"order.created","time":")" + time +
-       R"(","tenant":"bench","datacontenttype":"application/json","data":{"order_id":"b-)" + run +
-       "-" + std::to_string(i) + R"(","customer_id":"bc-)" + std::to_string(Next(rng) % 50'000) +
-       R"(","placed_at":")" + time + R"(","currency":"HUF","items":[)";
-  int64_t total = 0;
-  for (int k = 0; k < 3; ++k) {
-    const uint64_t product = Next(rng) % 500;
-    const int64_t quantity = 1 + static_cast<int64_t>(Next(rng) % 3);
-    const int64_t price = 990 + static_cast<int64_t>(Next(rng) % 20) * 500;
-    total += quantity * price;
-    if (k > 0) b += ',';
-    b += R"({"product_id":"bp-)" + std::to_string(product) + R"(","sku":"SKU-)" +
-         std::to_string(product) + R"(","name":"Bench product )" + std::to_string(product) +
-         R"(","category_id":)" + std::to_string(1 + product % 8) + R"(,"quantity":)" +
-         std::to_string(quantity) + R"(,"unit_price":")" + std::to_string(price) + R"(.00"})";
-  }
-  b += R"(],"total":")" + std::to_string(total) + R"(.00","channel":"web","country":"HU"}})";
-  return b;
-}
 
 // What IngestBatch and the order store build for a batch of new orders: the event_log arrays,
 // each order's COPY row and its lines. Returns the bytes built.
@@ -128,7 +88,8 @@ int main(int argc, char** argv) {
 
   uint64_t rng = 0xBE0C4;
   std::vector<std::string> bodies;
-  for (long i = 1; i <= count; ++i) bodies.push_back(Body(static_cast<uint64_t>(i), rng));
+  for (long i = 1; i <= count; ++i)
+    bodies.push_back(bench::OrderBody("bench", "1790000000", static_cast<uint64_t>(i), rng));
 
   using Clock = std::chrono::steady_clock;
   Clock::duration best_decode = Clock::duration::max(), best_text = Clock::duration::max();

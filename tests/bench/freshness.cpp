@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "bench_amqp.h"
+#include "bench_orders.h"
 
 namespace {
 
@@ -41,39 +42,15 @@ constexpr auto kTick = std::chrono::milliseconds(10);
 constexpr auto kPollPeriod = std::chrono::milliseconds(10);
 constexpr auto kDrainTimeout = std::chrono::seconds(30);
 
-std::string Rfc3339Now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string Body(const std::string& tenant, const std::string& run, uint64_t i) {
-  const std::string time = Rfc3339Now();
   const std::string id = run + "-" + std::to_string(i);
-  std::string b;
-  b.reserve(900);
-  b += R"({"specversion":"1.0","id":"fresh-)" + id +
-       R"(","source":"webshop","type":"order.created","time":")" + time + R"(","tenant":")" +
-       tenant + R"(","datacontenttype":"application/json","data":{"order_id":"f-)" + id +
-       R"(","customer_id":"fc-)" + std::to_string(i % 5000) + R"(","placed_at":")" + time +
-       R"(","currency":"HUF","items":[)";
-  int64_t total = 0;
+  bench::OrderLine lines[3];
   for (uint64_t k = 0; k < 3; ++k) {
-    const uint64_t product = (i * 7 + k * 13) % 500;
-    const int64_t quantity = 1 + static_cast<int64_t>((i + k) % 3);
-    const int64_t price = 990 + static_cast<int64_t>((i * 31 + k) % 20) * 500;
-    total += quantity * price;
-    if (k > 0) b += ',';
-    b += R"({"product_id":"fp-)" + std::to_string(product) + R"(","sku":"SKU-)" +
-         std::to_string(product) + R"(","name":"Fresh product )" + std::to_string(product) +
-         R"(","category_id":)" + std::to_string(1 + product % 8) + R"(,"quantity":)" +
-         std::to_string(quantity) + R"(,"unit_price":")" + std::to_string(price) + R"(.00"})";
+    lines[k] = {(i * 7 + k * 13) % 500, 1 + static_cast<int64_t>((i + k) % 3),
+                990 + static_cast<int64_t>((i * 31 + k) % 20) * 500};
   }
-  b += R"(],"total":")" + std::to_string(total) + R"(.00","channel":"web","country":"HU"}})";
-  return b;
+  return bench::OrderCreated(tenant, "fresh-" + id, "f-" + id, "fc-" + std::to_string(i % 5000),
+                             bench::Rfc3339(std::time(nullptr)), "f", "Fresh product", lines);
 }
 
 // data.sales.today.orders of a /dashboard answer, or -1.
