@@ -89,6 +89,28 @@ TEST_CASE("an array literal nested in another one reads back whole, as the stage
   CHECK(rows[0][1].as<int>() == 0);
 }
 
+TEST_CASE("COPY rows read back as they were added: every text, NULL and empty apart") {
+  auto conn = ConnectToTestSchema();
+  std::vector<std::string> texts = kTrickyTexts;
+  texts.insert(texts.end(), {"\\N", "a\tb\\tc", "end\\", "\n", "two\n\nlines"});
+  storage::CopyRows<3> rows;
+  int64_t n = 0;
+  for (const std::string& t : texts) rows.Add({++n, t, storage::CopyField()});
+  rows.Add({++n, storage::CopyField(), ""});
+  pqxx::work tx(*conn);
+  tx.exec("CREATE TEMP TABLE copy_probe (n int8, a text, b text)");
+  rows.Write(tx, "copy_probe", {"n", "a", "b"});
+  std::vector<std::string> got;
+  for (const auto& r : tx.exec("SELECT coalesce(a, '<null>'), coalesce(b, '<null>') "
+                               "FROM copy_probe ORDER BY n")) {
+    got.push_back(std::string(r[0].c_str()) + "|" + r[1].c_str());
+  }
+  std::vector<std::string> want;
+  for (const std::string& t : texts) want.push_back(t + "|<null>");
+  want.emplace_back("<null>|");
+  CHECK(got == want);
+}
+
 TEST_CASE("a batch with a copy of a stored event stores the others and counts the copy once") {
   auto conn = ConnectToTestSchema();
   const std::string t = UniqueTenant("dup");
