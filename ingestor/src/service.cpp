@@ -230,6 +230,7 @@ class Consumer {
     bool ready_sent = false;
     while (!Stopping()) {
       if (g_reopen_log.exchange(false)) ReopenLog();
+      BumpOrphans(workers);
       if (!EnsureBroker()) {
         Pause(backoff_);
         backoff_ = NextBackoff(backoff_);
@@ -241,14 +242,15 @@ class Consumer {
         Log(LogLevel::kInfo, "ingestor ready", {{"queue", topology_.queue}});
         ready_sent = true;
       }
-      const bool full = in_flight_.size() >= workers.size();
-      if (!AcknowledgeStored(
-              workers, full ? std::chrono::milliseconds(100) : std::chrono::milliseconds(0)) ||
-          full) {
+      if (!AcknowledgeStored(workers)) continue;
+      if (in_flight_.size() >= workers.size()) {
+        // Every worker busy: wait, answering the broker's heartbeats meanwhile (a database
+        // stall may last minutes; a silent connection would be closed by the broker).
+        if (Status st = broker_->Poll(std::chrono::milliseconds(20)); !st) DropBroker(st.error());
         continue;
       }
-      // While batches are in flight, come back soon to acknowledge them.
       const auto receive_start = std::chrono::steady_clock::now();
+      // While batches are in flight, come back soon to acknowledge them.
       auto messages =
           broker_->NextBatch(static_cast<size_t>(config_.GetInt("batch_size")),
                              std::chrono::milliseconds(in_flight_.empty() ? 500 : 10),
@@ -268,14 +270,12 @@ class Consumer {
       workers.Submit(std::move(batch));
     }
     // Stopping: the batches in flight are finished and acknowledged.
-    while (!in_flight_.empty()) {
-      if (!broker_) {
-        for (const auto& batch : in_flight_) workers.Done(*batch, std::chrono::hours(1));
-        in_flight_.clear();
-        break;
-      }
-      AcknowledgeStored(workers, std::chrono::milliseconds(100));
+    while (broker_ && !in_flight_.empty()) {
+      if (!AcknowledgeStored(workers) || in_flight_.empty()) break;
+      if (Status st = broker_->Poll(std::chrono::milliseconds(20)); !st) DropBroker(st.error());
     }
+    for (const auto& batch : orphans_) workers.Done(*batch, std::chrono::hours(1));
+    BumpOrphans(workers);
     sd_notify(0, "STOPPING=1");
     return 0;  // ~WorkerPool, then ~FoldWorker (its last fold)
   }
@@ -310,23 +310,34 @@ class Consumer {
   }
 
   // The unacknowledged batches are delivered again (their copies change nothing); those
-  // still being stored finish on their own.
+  // still being stored finish on their own, as orphans.
   void DropBroker(const std::string& why) {
     Log(LogLevel::kWarn, "rabbitmq connection lost; unacknowledged batches will be redelivered",
         {{"error", why}});
     broker_.reset();
+    orphans_.insert(orphans_.end(), in_flight_.begin(), in_flight_.end());
     in_flight_.clear();
   }
 
+  // An orphan that was stored changed its tenants' numbers although it is never acknowledged
+  // (its redelivered copies are duplicates and change nothing): its generations are bumped.
+  void BumpOrphans(WorkerPool& workers) {
+    std::erase_if(orphans_, [&](const std::shared_ptr<Batch>& batch) {
+      if (!workers.Done(*batch)) return false;
+      if (batch->result && !batch->result->touched_tenants.empty()) {
+        generations_.Bump(batch->result->touched_tenants, batch->result->generation);
+      }
+      return true;
+    });
+  }
+
   // Completes the stored batches at the front of the queue, in delivery order (a multiple
-  // ack covers every earlier delivery), after waiting up to `wait` for the oldest. False when
-  // the broker connection was lost meanwhile.
-  bool AcknowledgeStored(WorkerPool& workers, std::chrono::milliseconds wait) {
-    while (!in_flight_.empty() && workers.Done(*in_flight_.front(), wait)) {
+  // ack covers every earlier delivery). False when the broker connection was lost meanwhile.
+  bool AcknowledgeStored(WorkerPool& workers) {
+    while (!in_flight_.empty() && workers.Done(*in_flight_.front())) {
       std::shared_ptr<Batch> batch = std::move(in_flight_.front());
       in_flight_.pop_front();
       if (!Complete(*batch)) return false;
-      wait = {};
     }
     return true;
   }
@@ -384,6 +395,7 @@ class Consumer {
   cache::GenerationPublisher generations_;
   std::unique_ptr<amqp::Broker> broker_;
   std::deque<std::shared_ptr<Batch>> in_flight_;  // delivery order
+  std::vector<std::shared_ptr<Batch>> orphans_;   // in flight when the broker was lost
   std::chrono::milliseconds backoff_{200};
   std::string last_error_;  // why the start failed
 };

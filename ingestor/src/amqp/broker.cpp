@@ -658,6 +658,17 @@ Status Broker::Consume(const std::string& queue, uint16_t prefetch,
   return impl.CheckRpc(fmt::format("consuming from queue '{}'", queue), kConsumeChannel);
 }
 
+Status Broker::Poll(std::chrono::milliseconds wait) {
+  Impl& impl = *impl_;
+  if (Status s = impl.Usable(); !s) return s;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    Result<bool> pumped = impl.PumpUntil(deadline);
+    if (!pumped) return Error(pumped.error());
+    if (!*pumped && std::chrono::steady_clock::now() >= deadline) return OkStatus();
+  }
+}
+
 Result<std::vector<Message>> Broker::NextBatch(size_t max, std::chrono::milliseconds wait,
                                                std::chrono::milliseconds linger) {
   Impl& impl = *impl_;

@@ -85,6 +85,11 @@ class Broker {
   Result<std::vector<Message>> NextBatch(size_t max, std::chrono::milliseconds wait,
                                          std::chrono::milliseconds linger);
 
+  // Reads what the broker sends for `wait` (deliveries are kept for NextBatch) and keeps the
+  // connection's heartbeats going: for a consumer that must wait for something else, longer
+  // than the heartbeat interval perhaps, without taking messages.
+  Status Poll(std::chrono::milliseconds wait);
+
   Status Ack(uint64_t delivery_tag, bool multiple);
   Status Reject(uint64_t delivery_tag, bool requeue);
 
