@@ -218,11 +218,15 @@ int Tenant(const Config& config, std::span<char*> args) {
   return 0;
 }
 
-// Adds every pending aggregate delta to the aggregates, as the daemon's fold thread does.
-Status FoldEverything(const Config& config, pqxx::connection& conn) {
+// Adds the pending aggregate deltas to the aggregates, as the daemon's fold thread does: a
+// few folds at most, which is more than a batch stages, because a running daemon may keep
+// staging more (and folds them itself).
+constexpr int kFoldsPerBatch = 4;
+Status FoldStaged(const Config& config, pqxx::connection& conn) {
   try {
-    for (storage::Folded f = storage::FoldOnce(conn); !f.tenants.empty();
-         f = storage::FoldOnce(conn)) {
+    for (int folds = 0; folds < kFoldsPerBatch; ++folds) {
+      const storage::Folded f = storage::FoldOnce(conn);
+      if (f.tenants.empty()) break;
       BumpGenerations(config, conn, f.tenants, f.generation);
     }
   } catch (const std::exception& e) {
@@ -325,7 +329,7 @@ int Replay(const Config& config, std::span<char*> args) {
     }
     BumpGenerations(config, *conn, result.touched_tenants, result.generation);
     // The daemon folds the staged aggregate deltas on its own; replay may run without it.
-    if (Status st = FoldEverything(config, *conn); !st) return Fail("replay: " + st.error());
+    if (Status st = FoldStaged(config, *conn); !st) return Fail("replay: " + st.error());
     if (Status st = broker->Ack(batch->back().delivery_tag, true); !st) return Fail(st.error());
     read += batch->size();
     ingested += result.ingested;

@@ -36,13 +36,19 @@ class FoldWorker {
 
   // A batch with aggregate deltas was committed.
   void Notify();
-  // Folds what is pending once more (unless the database is away) and ends the thread.
+  // Folds what is pending once more, a bounded amount (unless the database is away), and
+  // ends the thread.
   void Stop();
 
  private:
+  // Folds of the last round at most: what two batches in flight staged, and more.
+  static constexpr int kLastFolds = 4;
+
   void Run();
-  // Folds until nothing is pending; false when the database failed.
-  bool FoldAll();
+  bool StopRequested();
+  // Folds until nothing is pending (the `last` round: kLastFolds at most; otherwise until a
+  // stop is requested); false when the database failed.
+  bool FoldAll(bool last);
 
   const Config& config_;
   cache::GenerationPublisher generations_;
