@@ -80,13 +80,17 @@ const TableSpec* const kTables[] = {&kHourlySales,     &kDailySales, &kHourlyCat
 
 // INSERT INTO the spec's table the rows of `from` (a FROM clause, maybe with a WHERE, whose
 // columns are named as the table's) summed per key, adding to the rows that exist. Rows are
-// written in key order.
+// written in key order, text by bytes whatever the database's collation: the order in which
+// the ingest transactions lock rows too (campaign_metrics), so the two cannot deadlock.
 std::string UpsertSql(const TableSpec& spec, const std::string& from) {
   std::vector<std::string> names, select, keys, set;
+  std::vector<std::string> order;  // byte order for text, as the C++ maps and sets sort
   for (const ColumnSpec& c : spec.key) {
     names.emplace_back(c.name);
     keys.push_back(fmt::format("u.{}", c.name));
     select.push_back(keys.back());
+    order.push_back(std::string_view(c.type) == "text" ? keys.back() + " COLLATE \"C\""
+                                                       : keys.back());
   }
   for (const ColumnSpec& c : spec.fixed) {
     names.emplace_back(c.name);
@@ -102,7 +106,7 @@ std::string UpsertSql(const TableSpec& spec, const std::string& from) {
       "INSERT INTO {} AS a ({}) SELECT {} FROM {} GROUP BY {} ORDER BY {} "
       "ON CONFLICT ({}) DO UPDATE SET {}",
       spec.table, fmt::join(names, ", "), fmt::join(select, ", "), from, fmt::join(keys, ", "),
-      fmt::join(keys, ", "), fmt::join(conflict, ", "), fmt::join(set, ", "));
+      fmt::join(order, ", "), fmt::join(conflict, ", "), fmt::join(set, ", "));
 }
 
 // unnest() of one array per column of the spec, named as the table's columns; `array(i)` is

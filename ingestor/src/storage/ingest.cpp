@@ -163,6 +163,8 @@ void UpsertProductAttributes(
       "OR coalesce(u.category_id, s.category_id) IS DISTINCT FROM s.category_id "
       "OR coalesce(u.category_name, s.category_name) IS DISTINCT FROM s.category_name "
       "OR coalesce(u.threshold, s.low_stock_threshold) IS DISTINCT FROM s.low_stock_threshold "
+      // Rows locked in key order, as every writer does (the join may reorder them).
+      "ORDER BY u.tenant_id COLLATE \"C\", u.product_id COLLATE \"C\" "
       "ON CONFLICT (tenant_id, product_id) DO UPDATE SET "
       "sku = coalesce(excluded.sku, p.sku), name = coalesce(excluded.name, p.name), "
       "category_id = coalesce(excluded.category_id, p.category_id), "
