@@ -45,6 +45,11 @@ void GenerationPublisher::Disconnect() {
 
 bool GenerationPublisher::EnsureConnected() {
   if (context_ != nullptr) return true;
+  // A Redis that drops packets instead of refusing costs the whole timeout per attempt, on
+  // the caller's thread: try again only after a pause.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_attempt_) return false;
+  next_attempt_ = now + kRetryPause;
   RedisAddress a = ParseRedisUrl(url_);
   timeval timeout{0, 500'000};
   context_ = redisConnectWithTimeout(a.host.c_str(), a.port, timeout);
