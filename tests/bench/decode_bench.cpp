@@ -8,7 +8,7 @@
 //   decode  DecodeEvent
 //   text    the per-event strings the storage layer builds for a new order (FormatUtc of the
 //           event and order times, the Europe/Budapest local day and hour start, the totals'
-//           and unit prices' Money::ToString(4)), added to PgArray literals and COPY fields
+//           and unit prices' Money::ToString(4)), escaped into COPY text with the bodies
 // in batches of 2,000 (the default batch_size), and prints the fastest round as ns/event, one JSON
 // line:
 //   {"events":20000,"decode_ns":..., "text_ns":..., "total_ns":...}
@@ -31,39 +31,30 @@ namespace {
 
 constexpr size_t kBatchSize = 2000;  // the ingestor's default batch_size
 
-// What IngestBatch and the order store build for a batch of new orders: the event_log arrays,
-// each order's COPY row and its lines. Returns the bytes built.
+// What IngestBatch and the order store build for a batch of new orders: the event_log COPY
+// rows (bodies included), and the COPY text of each order's computed fields and of its lines.
+// Returns the rows built.
 size_t BuildText(const std::vector<vecton::Event>& events, const std::string* bodies,
                  const vecton::TimeZone& zone) {
-  vecton::storage::PgArray tenant, source, id, type, time, body;
-  std::vector<vecton::storage::CopyField> fields;
-  fields.reserve(events.size() * 18);
+  vecton::storage::CopyRows<6> log;
+  vecton::storage::CopyRows<9> orders;
+  vecton::storage::CopyRows<3> lines;
   for (size_t i = 0; i < events.size(); ++i) {
     const vecton::Event& e = events[i];
     const auto& o = std::get<vecton::OrderCreated>(e.data);
-    tenant.Add(e.tenant);
-    source.Add(e.source);
-    id.Add(e.id);
-    type.Add(vecton::EventTypeName(e.type));
-    time.Add(vecton::FormatUtc(e.time));
-    body.Add(bodies[i]);
-    fields.emplace_back(o.order_id);
-    fields.emplace_back(o.customer_id);
-    fields.emplace_back(vecton::FormatUtc(o.placed_at));
-    fields.emplace_back(zone.LocalDate(o.placed_at).ToString());
-    fields.emplace_back(vecton::FormatUtc(zone.HourStart(o.placed_at)));
-    fields.emplace_back(o.total.ToString(4));
-    fields.emplace_back(o.discount_total.ToString(4));
-    fields.emplace_back(o.shipping_total.ToString(4));
-    fields.emplace_back(o.tax_total.ToString(4));
+    log.Add({e.tenant, e.source, e.id, vecton::EventTypeName(e.type), vecton::FormatUtc(e.time),
+             bodies[i]});
+    orders.Add({o.order_id, o.customer_id, vecton::FormatUtc(o.placed_at),
+                zone.LocalDate(o.placed_at).ToString(),
+                vecton::FormatUtc(zone.HourStart(o.placed_at)), o.total.ToString(4),
+                o.discount_total.ToString(4), o.shipping_total.ToString(4),
+                o.tax_total.ToString(4)});
     for (const vecton::OrderItem& item : o.items) {
-      fields.emplace_back(item.product_id);
-      fields.emplace_back(static_cast<int64_t>(item.quantity));
-      fields.emplace_back(item.unit_price.ToString(4));
+      lines.Add(
+          {item.product_id, static_cast<int64_t>(item.quantity), item.unit_price.ToString(4)});
     }
   }
-  return tenant.Take().size() + source.Take().size() + id.Take().size() + type.Take().size() +
-         time.Take().size() + body.Take().size() + fields.size();
+  return log.size() + orders.size() + lines.size();
 }
 
 double NsPerEvent(std::chrono::steady_clock::duration d, size_t n) {
